@@ -1,0 +1,38 @@
+# partnermatch: `make run` serves the demo, `make test` runs the tests. Both set up .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("partnermatch needs Python 3.11+") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/partnermatch seed --partners 5000 --if-empty
+	$(BIN)/partnermatch serve --host $(HOST) --port $(PORT)
+
+# SQLite always; PostgreSQL too when PARTNERMATCH_TEST_DATABASE_URL names one.
+test: install
+	env -u PARTNERMATCH_TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$PARTNERMATCH_TEST_DATABASE_URL" ]; then \
+		echo "== the same suite on $$PARTNERMATCH_TEST_DATABASE_URL"; \
+		$(BIN)/pytest; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var partnermatch.db partnermatch.db-wal partnermatch.db-shm

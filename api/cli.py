@@ -1,0 +1,125 @@
+"""The `partnermatch` command line: serve, seed, import (more commands register here)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import Progress
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from api.database import make_engine, make_sessionmaker, transaction, upgrade_database
+from api.settings import Settings
+from profiles import repository, service
+from profiles.geocoding import make_geocoder
+from profiles.schemas import ImportReport
+from profiles.seed import generate_partners
+
+app = typer.Typer(help="partnermatch: partner search, lead routing and profile hygiene")
+console = Console()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Run the HTTP service (migrations are applied at start)."""
+    settings = Settings()
+    console.print(f"partnermatch serving on [bold]http://{host}:{port}[/] (API docs: /docs)")
+    console.print(f"  try: curl 'http://{host}:{port}/v1/partners/1'")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def seed(
+    partners: Annotated[int, typer.Option(min=1, help="How many partners to generate")] = 5000,
+    if_empty: Annotated[bool, typer.Option(help="Only when the store has no partners")] = False,
+    random_seed: Annotated[int, typer.Option("--seed", help="Random seed")] = 0,
+    ndjson: Annotated[Path | None, typer.Option(help="Write NDJSON here, not the store")] = None,
+) -> None:
+    """Generate realistic synthetic partners (demo data, benchmarks)."""
+    today = datetime.now(UTC).date()
+    records = generate_partners(partners, seed=random_seed, today=today)
+    if ndjson is not None:
+        with ndjson.open("w", encoding="utf-8") as out:
+            for record in records:
+                out.write(json.dumps(record, separators=(",", ":")) + "\n")
+        console.print(f"wrote {partners} partners to {ndjson}")
+        return
+    settings = Settings()
+    sessions = _open_store(settings)
+    with transaction(sessions) as session:
+        existing = repository.count_partners(session)
+    if if_empty and existing:
+        console.print(f"store already holds {existing} partners; not seeding")
+        return
+    lines = (json.dumps(record) for record in records)
+    _run_import(settings, sessions, lines, total=partners, label="seeding")
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="NDJSON file")],
+) -> None:
+    """Import partners from NDJSON, upserting by external_id; bad lines are reported."""
+    settings = Settings()
+    with file.open(encoding="utf-8") as counting:
+        total = sum(1 for line in counting if line.strip())
+    with file.open(encoding="utf-8") as source:
+        report = _run_import(
+            settings, _open_store(settings), source, total=total, label="importing"
+        )
+    for error in report.errors[:50]:
+        console.print(f"line {error.line}: {error.message}", style="red")
+    if report.failed:
+        raise typer.Exit(code=1)
+
+
+def _open_store(settings: Settings) -> sessionmaker[Session]:
+    engine = make_engine(settings.database_url)
+    upgrade_database(engine)
+    return make_sessionmaker(engine)
+
+
+def _run_import(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    lines: Iterable[str],
+    *,
+    total: int,
+    label: str,
+) -> ImportReport:
+    """Import in committed batches with a progress bar; prints profiles/s at the end."""
+    geocoder = make_geocoder(settings.geocoder, user_agent=settings.geocoder_user_agent)
+    report = ImportReport()
+    numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
+    started = time.perf_counter()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        for batch in service.batches(numbered, settings.import_batch_size):
+            with transaction(sessions) as session:
+                service.import_partners(
+                    session,
+                    batch,
+                    geocoder=geocoder,
+                    now=datetime.now(UTC),
+                    batch_size=settings.import_batch_size,
+                    report=report,
+                )
+            progress.advance(task, len(batch))
+    elapsed = time.perf_counter() - started
+    done = report.created + report.updated
+    console.print(
+        f"{label}: {report.created} created, {report.updated} updated, {report.failed} failed "
+        f"in {elapsed:.1f} s ({done / max(elapsed, 1e-9):,.0f} profiles/s)"
+    )
+    return report

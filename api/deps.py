@@ -1,0 +1,63 @@
+"""Typed request dependencies: the session (commit on success), settings, clock, geocoder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from geopy.geocoders.base import Geocoder
+from sqlalchemy.orm import Session
+
+from api.database import transaction
+from api.errors import InvalidInput
+from api.settings import Settings
+from scoring.freshness import FreshnessPolicy
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error."""
+    with transaction(request.app.state.sessionmaker) as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def get_geocoder(request: Request) -> Geocoder:
+    return request.app.state.geocoder
+
+
+def get_freshness_policy(request: Request) -> FreshnessPolicy:
+    settings: Settings = request.app.state.settings
+    return FreshnessPolicy(
+        due_after_days=settings.due_after_days, stale_after_days=settings.stale_after_days
+    )
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+NowDep = Annotated[datetime, Depends(get_now)]
+GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]
+FreshnessPolicyDep = Annotated[FreshnessPolicy, Depends(get_freshness_policy)]
+
+
+def get_if_match(request: Request) -> int | None:
+    """The version named by `If-Match` ("3", "\"3\"" or W/"3"); None when absent."""
+    raw = request.headers.get("if-match")
+    if raw is None or raw.strip() == "*":
+        return None
+    text = raw.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 9:
+        raise InvalidInput.field("If-Match", 'must be the partner\'s version number, e.g. "3"')
+    return int(text)
+
+
+IfMatchDep = Annotated[int | None, Depends(get_if_match)]

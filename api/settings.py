@@ -1,0 +1,42 @@
+"""Service configuration: one Settings class, read from PARTNERMATCH_* environment variables."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service can be configured with; validators refuse nonsense at start."""
+
+    model_config = SettingsConfigDict(env_prefix="PARTNERMATCH_", env_file=None, extra="ignore")
+
+    database_url: str = "sqlite:///./partnermatch.db"
+    search_backend: Literal["embedded", "opensearch"] = "embedded"
+    opensearch_url: str | None = None
+    stale_after_days: int = Field(default=180, ge=1, le=3650)
+    due_after_days: int = Field(default=150, ge=1, le=3650)
+    lead_accept_hours: float = Field(default=48, gt=0, le=24 * 90)
+    geocoder: Literal["offline", "nominatim"] = "offline"
+    geocoder_user_agent: str = "partnermatch"
+    import_batch_size: int = Field(default=500, ge=1, le=50_000)
+    index_dir: str = "./var/index"
+    index_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    account_match_threshold: float = Field(default=90, ge=50, le=100)  # rapidfuzz 0-100
+    lead_policy: Literal["balanced", "best"] = "balanced"
+    lead_balance_margin: float = Field(default=0.05, ge=0, le=1)  # score units
+    lead_max_offers: int = Field(default=3, ge=1, le=50)
+    idempotency_ttl_hours: float = Field(default=24, ge=24, le=24 * 30)
+    sweep_interval_seconds: float = Field(default=60, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Settings:
+        if self.due_after_days >= self.stale_after_days:
+            raise ValueError("due_after_days must be smaller than stale_after_days")
+        if self.search_backend == "opensearch" and not self.opensearch_url:
+            raise ValueError("search_backend=opensearch needs opensearch_url")
+        if not self.database_url.startswith(("sqlite", "postgresql")):
+            raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        return self

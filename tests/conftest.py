@@ -1,0 +1,101 @@
+"""Shared fixtures: a real database (SQLite, or PostgreSQL when PARTNERMATCH_TEST_DATABASE_URL
+is set) migrated once per run and emptied after every test, and the app over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, make_url, text
+
+from api.app import create_app
+from api.database import make_engine, upgrade_database
+from api.models_registry import metadata
+from api.settings import Settings
+
+
+class Clock:
+    """A controllable clock for the app: starts at the real time, moves when told."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SQLite file by default; on PostgreSQL a database of this run's own, dropped at the end,
+    so concurrent runs against one server never see each other's rows."""
+    configured = os.environ.get("PARTNERMATCH_TEST_DATABASE_URL")
+    if not configured:
+        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'partnermatch-test.db'}"
+        return
+    server = make_url(configured)
+    name = f"{server.database or 'test'}_run_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade_database(engine)
+    _empty(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty(engine: Engine) -> None:
+    tables = [table.name for table in reversed(metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def clean_db(engine: Engine) -> Iterator[Engine]:
+    """The store, emptied after the test (tests may commit, even from several threads)."""
+    yield engine
+    _empty(engine)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, clean_db: Engine) -> Settings:
+    return Settings(database_url=database_url, index_dir=str(tmp_path / "index"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock) -> FastAPI:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client

@@ -1,0 +1,110 @@
+"""Bulk NDJSON import (upsert by external_id, per-line errors) and attestation over HTTP."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.factories import create_partner, partner_payload
+
+
+def ndjson(*lines: dict[str, Any] | str) -> bytes:
+    return "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines).encode()
+
+
+def post_import(client: TestClient, body: bytes) -> Any:
+    return client.post(
+        "/v1/partners/import", content=body, headers={"Content-Type": "application/x-ndjson"}
+    )
+
+
+def find_by_external_id(client: TestClient, external_id: str, partner_ids: range) -> dict:
+    for partner_id in partner_ids:
+        response = client.get(f"/v1/partners/{partner_id}")
+        if response.status_code == 200 and response.json()["external_id"] == external_id:
+            return response.json()
+    raise AssertionError(f"{external_id} not found")
+
+
+class TestImport:
+    def test_good_lines_are_imported_and_bad_lines_reported_by_number(
+        self, client: TestClient
+    ) -> None:
+        body = ndjson(
+            partner_payload(external_id="CRM-1"),
+            '{"name": "broken',
+            partner_payload(external_id="CRM-2", tier="diamond"),
+            "",
+            partner_payload(external_id="CRM-3"),
+        )
+        response = post_import(client, body)
+        assert response.status_code == 200, response.text
+        report = response.json()
+        assert (report["created"], report["updated"], report["failed"]) == (2, 0, 2)
+        assert [(e["line"], e["code"]) for e in report["errors"]] == [
+            (2, "validation_error"),
+            (3, "validation_error"),
+        ]
+        assert report["errors"][1]["details"][0]["field"] == "tier"
+        assert find_by_external_id(client, "CRM-3", range(1, 10))["name"]
+
+    def test_reimport_upserts_by_external_id(self, client: TestClient) -> None:
+        post_import(client, ndjson(partner_payload(external_id="CRM-1", tier="silver")))
+        report = post_import(
+            client, ndjson(partner_payload(external_id="CRM-1", tier="gold"))
+        ).json()
+        assert (report["created"], report["updated"]) == (0, 1)
+        partner = find_by_external_id(client, "CRM-1", range(1, 5))
+        assert (partner["tier"], partner["version"]) == ("gold", 2)
+
+    def test_source_timestamps_are_kept(self, client: TestClient) -> None:
+        updated = datetime.now(UTC) - timedelta(days=400)
+        line = partner_payload(
+            external_id="CRM-9", profile_updated_at=updated.isoformat(), attested_at=None
+        )
+        post_import(client, ndjson(line))
+        partner = find_by_external_id(client, "CRM-9", range(1, 5))
+        assert datetime.fromisoformat(partner["profile_updated_at"]) == updated
+        assert partner["freshness"] == {
+            "status": "stale",
+            "reasons": ["profile_not_updated", "not_attested"],
+        }
+
+    def test_line_that_cannot_be_geocoded_is_reported(self, client: TestClient) -> None:
+        line = partner_payload(locations=[{"city": "Atlantis", "country": "DE"}])
+        report = post_import(client, ndjson(line)).json()
+        assert report["failed"] == 1
+        assert report["errors"][0]["details"][0]["field"] == "locations.0.city"
+
+    def test_empty_or_non_utf8_body_is_refused(self, client: TestClient) -> None:
+        assert post_import(client, b"\n\n").status_code == 422
+        response = post_import(client, b"\xff\xfe")
+        assert response.status_code == 422
+        assert response.json()["error"]["details"][0]["field"] == "body"
+
+
+class TestAttest:
+    def test_attesting_a_stale_profile_makes_it_fresh(self, client: TestClient) -> None:
+        old = (datetime.now(UTC) - timedelta(days=365)).isoformat()
+        post_import(client, ndjson(partner_payload(external_id="OLD", profile_updated_at=old)))
+        partner = find_by_external_id(client, "OLD", range(1, 5))
+        assert partner["freshness"]["status"] == "stale"
+        response = client.post(f"/v1/partners/{partner['id']}/attest")
+        assert response.status_code == 200
+        assert response.json()["freshness"] == {"status": "fresh", "reasons": []}
+        assert response.json()["version"] == partner["version"] + 1
+
+    def test_profile_becomes_due_then_stale_as_time_passes(
+        self, client: TestClient, clock: Any
+    ) -> None:
+        partner = create_partner(client)
+        clock.advance(days=160)
+        assert client.get(f"/v1/partners/{partner['id']}").json()["freshness"]["status"] == "due"
+        clock.advance(days=30)
+        assert client.get(f"/v1/partners/{partner['id']}").json()["freshness"]["status"] == "stale"
+
+    def test_attesting_an_unknown_partner_is_404(self, client: TestClient) -> None:
+        assert client.post("/v1/partners/424242/attest").status_code == 404
