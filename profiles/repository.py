@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from profiles.models import ChangeLogEntry, Partner
+from profiles.models import Certification, ChangeLogEntry, Location, Partner, PartnerSkill
+from profiles.rows import NewPartner
 
 
 def get_partner(session: Session, partner_id: int) -> Partner | None:
@@ -34,11 +34,36 @@ def count_partners(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Partner)) or 0
 
 
-def record_change(
-    session: Session, *, partner_id: int, op: str, version: int, at: datetime
-) -> None:
-    """Adds the change-log row in the caller's transaction (the outbox)."""
-    session.add(ChangeLogEntry(partner_id=partner_id, op=op, version=version, at=at))
+def insert_partners(session: Session, partners: list[NewPartner]) -> list[int]:
+    """Bulk insert (one executemany per table); returns the new ids in input order."""
+    if not partners:
+        return []
+    table = Partner.__table__
+    ids = list(
+        session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [partner.columns for partner in partners],
+        ).scalars()
+    )
+    for child, attribute in (
+        (Location, "locations"),
+        (PartnerSkill, "skills"),
+        (Certification, "certifications"),
+    ):
+        rows = [
+            {**row, "partner_id": partner_id}
+            for partner_id, partner in zip(ids, partners, strict=True)
+            for row in getattr(partner, attribute)
+        ]
+        if rows:
+            session.execute(insert(child.__table__), rows)
+    return ids
+
+
+def record_changes(session: Session, changes: list[dict[str, object]]) -> None:
+    """Adds change-log rows (partner_id, op, version, at) in the caller's transaction."""
+    if changes:
+        session.execute(insert(ChangeLogEntry.__table__), changes)
 
 
 def last_change_seq(session: Session) -> int:

@@ -7,35 +7,38 @@ from datetime import datetime
 from itertools import islice
 
 from geopy.geocoders.base import Geocoder
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.errors import (
     Conflict,
-    InvalidInput,
     NotFound,
     PartnerMatchError,
     PreconditionFailed,
     invalid_input,
 )
 from profiles import repository
-from profiles.geocoding import geocode_place
 from profiles.models import Certification, Location, Partner, PartnerSkill
+from profiles.rows import (
+    CREATE_FIELDS,
+    NewPartner,
+    certification_rows,
+    column_values,
+    location_rows,
+    new_partner,
+    skill_rows,
+)
 from profiles.schemas import (
     ImportLineError,
     ImportReport,
-    LocationIn,
     PartnerCreate,
     PartnerImport,
     PartnerUpdate,
     Skill,
 )
 from scoring.freshness import Freshness, FreshnessPolicy, assess
-
-# Fields a create or import always sets (their defaults count as given).
-_ALWAYS_SET = frozenset({"tier", "capacity", "description"})
 
 
 def get_partner(session: Session, partner_id: int) -> Partner:
@@ -45,16 +48,24 @@ def get_partner(session: Session, partner_id: int) -> Partner:
     return partner
 
 
+def get_public_partner(
+    session: Session, partner_id: int, *, now: datetime, policy: FreshnessPolicy
+) -> Partner:
+    """A partner as the public may see it: a stale profile answers like an unknown id."""
+    partner = get_partner(session, partner_id)
+    if freshness_of(partner, now=now, policy=policy).status == "stale":
+        raise NotFound(f"partner {partner_id} not found")
+    return partner
+
+
 def create_partner(
     session: Session, data: PartnerCreate, *, geocoder: Geocoder, now: datetime
 ) -> Partner:
     if data.external_id and repository.external_id_taken(session, data.external_id, except_id=None):
         raise _external_id_conflict(data.external_id)
-    partner = _new_partner(data, geocoder=geocoder, now=now)
-    session.add(partner)
-    _flush(session)
-    _log(session, [partner], now=now)
-    return partner
+    row = new_partner(data, geocoder=geocoder, now=now)
+    (partner_id,) = _insert(session, [row], now=now)
+    return get_partner(session, partner_id)
 
 
 def update_partner(
@@ -74,8 +85,7 @@ def update_partner(
         raise _external_id_conflict(data.external_id)
     _apply(partner, data, fields=data.model_fields_set, geocoder=geocoder)
     partner.profile_updated_at = partner.updated_at = now
-    _flush(session)
-    _log(session, [partner], now=now)
+    _flush_and_log(session, [partner], now=now)
     return partner
 
 
@@ -83,8 +93,7 @@ def attest_partner(session: Session, partner_id: int, *, now: datetime) -> Partn
     """The partner confirms its profile is current: freshness restarts from now."""
     partner = get_partner(session, partner_id)
     partner.attested_at = partner.updated_at = now
-    _flush(session)
-    _log(session, [partner], now=now)
+    _flush_and_log(session, [partner], now=now)
     return partner
 
 
@@ -97,8 +106,8 @@ def delete_partner(
     session.delete(partner)
     _flush(session)
     # A delete is newer than every write before it: indexes order deliveries by version.
-    repository.record_change(
-        session, partner_id=partner_id, op="delete", version=version + 1, at=now
+    repository.record_changes(
+        session, [{"partner_id": partner_id, "op": "delete", "version": version + 1, "at": now}]
     )
 
 
@@ -131,6 +140,7 @@ def _import_batch(
     now: datetime,
     report: ImportReport,
 ) -> None:
+    """New partners go in with bulk inserts; known ones are updated through the ORM."""
     parsed: list[tuple[int, PartnerImport]] = []
     for number, text in batch:
         try:
@@ -140,74 +150,59 @@ def _import_batch(
     known = repository.partners_by_external_id(
         session, (data.external_id for _, data in parsed if data.external_id)
     )
-    touched: dict[int, Partner] = {}
-    for number, data in parsed:
+    # A repeated external_id within the batch: the last line is the record.
+    latest = {data.external_id or f"\0line{number}": (number, data) for number, data in parsed}
+    created: list[NewPartner] = []
+    updated: list[Partner] = []
+    for number, data in latest.values():
         try:
-            partner = _upsert(session, data, known=known, geocoder=geocoder, now=now)
+            partner = known.get(data.external_id or "")
+            if partner is None:
+                created.append(new_partner(data, geocoder=geocoder, now=now))
+            else:
+                _replace_from_import(partner, data, geocoder=geocoder, now=now)
+                updated.append(partner)
         except PartnerMatchError as exc:
             report.errors.append(_line_error(number, exc, external_id=data.external_id))
-            continue
-        touched[id(partner)] = partner
-    report.created += sum(1 for p in touched.values() if p.id is None)
-    report.updated += sum(1 for p in touched.values() if p.id is not None)
-    _flush(session)
-    _log(session, list(touched.values()), now=now)
+    _flush_and_log(session, updated, now=now)
+    _insert(session, created, now=now)
+    report.created += len(created)
+    report.updated += len(updated)
 
 
-def _upsert(
-    session: Session,
-    data: PartnerImport,
-    *,
-    known: dict[str, Partner],
-    geocoder: Geocoder,
-    now: datetime,
-) -> Partner:
-    partner = known.get(data.external_id or "")
-    if partner is None:
-        partner = _new_partner(data, geocoder=geocoder, now=now)
-        session.add(partner)
-        if data.external_id:
-            known[data.external_id] = partner
-        return partner
-    # An import line is the whole record: every field is replaced.
-    _apply(partner, data, fields=set(PartnerCreate.model_fields), geocoder=geocoder)
+def _replace_from_import(
+    partner: Partner, data: PartnerImport, *, geocoder: Geocoder, now: datetime
+) -> None:
+    """An import line is the whole record: every field is replaced."""
+    _apply(partner, data, fields=CREATE_FIELDS, geocoder=geocoder)
     partner.profile_updated_at = data.profile_updated_at or now
     partner.attested_at = data.attested_at or partner.attested_at
     partner.updated_at = now
-    return partner
 
 
-def _new_partner(data: PartnerCreate, *, geocoder: Geocoder, now: datetime) -> Partner:
-    partner = Partner(created_at=now, updated_at=now)
-    _apply(partner, data, fields=data.model_fields_set | _ALWAYS_SET, geocoder=geocoder)
-    if isinstance(data, PartnerImport):
-        partner.profile_updated_at = data.profile_updated_at or now
-        partner.attested_at = data.attested_at
-    else:
-        partner.profile_updated_at = now
-    return partner
-
-
-def _apply(partner: Partner, data: BaseModel, *, fields: set[str], geocoder: Geocoder) -> None:
+def _apply(
+    partner: Partner,
+    data: PartnerCreate | PartnerUpdate,
+    *,
+    fields: set[str] | frozenset[str],
+    geocoder: Geocoder,
+) -> None:
     """Copy the given fields onto the ORM partner; geocodes first so a failure changes nothing."""
-    values = {name: getattr(data, name) for name in fields}
-    if "locations" in values:
-        values["locations"] = _resolve_locations(values["locations"], geocoder=geocoder)
-    for name, value in values.items():
-        if name == "capacity":
-            partner.max_open_leads = value.max_open_leads
-        elif name == "skills":
-            _replace_skills(partner, value)
-        elif name == "certifications":
-            partner.certifications = [
-                Certification(position=i, **cert.model_dump()) for i, cert in enumerate(value)
-            ]
-        elif name == "website":
-            partner.website = str(value) if value is not None else None
-        elif name == "description":
-            partner.description = value or ""
-        else:
-            setattr(partner, name, value)
+    locations = (
+        location_rows(data.locations, geocoder=geocoder)
+        if "locations" in fields and data.locations is not None
+        else None
+    )
+    for name, value in column_values(data, fields=fields).items():
+        setattr(partner, name, value)
+    if locations is not None:
+        partner.locations = [Location(**row) for row in locations]
+    if "skills" in fields and data.skills is not None:
+        _replace_skills(partner, data.skills)
+    if "certifications" in fields and data.certifications is not None:
+        partner.certifications = [
+            Certification(**row) for row in certification_rows(data.certifications)
+        ]
 
 
 def _replace_skills(partner: Partner, skills: list[Skill]) -> None:
@@ -215,36 +210,23 @@ def _replace_skills(partner: Partner, skills: list[Skill]) -> None:
     and a re-added skill would otherwise collide with its own old row."""
     current = {row.name: row for row in partner.skills}
     rows = []
-    for skill in skills:
-        row = current.get(skill.name) or PartnerSkill(name=skill.name)
-        row.level, row.verified = skill.level, skill.verified
+    for values in skill_rows(skills):
+        row = current.get(values["name"]) or PartnerSkill(name=values["name"])
+        row.level, row.verified = values["level"], values["verified"]
         rows.append(row)
     partner.skills = rows
 
 
-def _resolve_locations(locations: list[LocationIn], *, geocoder: Geocoder) -> list[Location]:
-    resolved = []
-    for position, location in enumerate(locations):
-        lat, lon = location.lat, location.lon
-        if lat is None or lon is None:
-            found = geocode_place(geocoder, city=location.city, country=location.country)
-            if found is None:
-                place = ", ".join(p for p in (location.city, location.country) if p)
-                field = f"locations.{position}.{'city' if location.city else 'country'}"
-                raise InvalidInput.field(field, f"could not geocode {place!r}")
-            lat, lon = found.latitude, found.longitude
-        resolved.append(
-            Location(
-                position=position,
-                label=location.label,
-                lat=lat,
-                lon=lon,
-                city=location.city,
-                country=location.country,
-                service_radius_km=location.service_radius_km,
-            )
-        )
-    return resolved
+def _insert(session: Session, partners: list[NewPartner], *, now: datetime) -> list[int]:
+    try:
+        ids = repository.insert_partners(session, partners)
+    except IntegrityError as exc:
+        raise Conflict("a concurrent write conflicts with this one (external_id taken?)") from exc
+    repository.record_changes(
+        session,
+        [{"partner_id": pid, "op": "upsert", "version": 1, "at": now} for pid in ids],
+    )
+    return ids
 
 
 def _check_version(partner: Partner, expected_version: int | None) -> None:
@@ -265,11 +247,13 @@ def _flush(session: Session) -> None:
         raise Conflict("a concurrent write conflicts with this one (external_id taken?)") from exc
 
 
-def _log(session: Session, partners: list[Partner], *, now: datetime) -> None:
-    for partner in partners:
-        repository.record_change(
-            session, partner_id=partner.id, op="upsert", version=partner.version, at=now
-        )
+def _flush_and_log(session: Session, partners: list[Partner], *, now: datetime) -> None:
+    """Write the changes, then their change-log rows with the versions the flush gave them."""
+    _flush(session)
+    repository.record_changes(
+        session,
+        [{"partner_id": p.id, "op": "upsert", "version": p.version, "at": now} for p in partners],
+    )
 
 
 def _external_id_conflict(external_id: str) -> Conflict:

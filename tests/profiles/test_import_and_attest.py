@@ -60,6 +60,17 @@ class TestImport:
         partner = find_by_external_id(client, "CRM-1", range(1, 5))
         assert (partner["tier"], partner["version"]) == ("gold", 2)
 
+    def test_repeated_external_id_in_one_file_keeps_the_last_line(
+        self, client: TestClient
+    ) -> None:
+        body = ndjson(
+            partner_payload(external_id="CRM-5", tier="silver"),
+            partner_payload(external_id="CRM-5", tier="platinum"),
+        )
+        report = post_import(client, body).json()
+        assert (report["created"], report["updated"], report["failed"]) == (1, 0, 0)
+        assert find_by_external_id(client, "CRM-5", range(1, 5))["tier"] == "platinum"
+
     def test_source_timestamps_are_kept(self, client: TestClient) -> None:
         updated = datetime.now(UTC) - timedelta(days=400)
         line = partner_payload(
