@@ -55,6 +55,7 @@ def test_no_input_causes_a_server_error(
         if "data" in kwargs:
             kwargs["content"] = kwargs.pop("data")
         kwargs["headers"] = {**client.headers, **(kwargs.get("headers") or {})}
+        client.cookies = kwargs.pop("cookies", None) or {}
         response = client.request(**kwargs)
         assert response.status_code < 500, (operation, kwargs, response.text)
         if response.status_code >= 400:
