@@ -19,6 +19,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/partnermatch seed --partners 5000 --if-empty
+	$(BIN)/partnermatch keys demo --url http://$(HOST):$(PORT)
 	$(BIN)/partnermatch serve --host $(HOST) --port $(PORT)
 
 # SQLite always; PostgreSQL too when PARTNERMATCH_TEST_DATABASE_URL names one.

@@ -9,11 +9,16 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from api import health
-from api.database import make_engine, make_sessionmaker, upgrade_database
+from api.access import endpoints as key_endpoints
 from api.error_handlers import install_error_handlers
+from api.metrics import install_metrics
+from api.runtime import runtime
 from api.settings import Settings
+from indexing import endpoints as search_endpoints
+from matcher.endpoints import router as matcher_router
+from matcher.leads.sweep import background_sweeper
 from profiles import endpoints as partner_endpoints
-from profiles.geocoding import make_geocoder
+from scoring import endpoints as scoring_endpoints
 
 
 def utc_now() -> datetime:
@@ -28,17 +33,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
-        upgrade_database(engine)
-        app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.geocoder = make_geocoder(
-            settings.geocoder, user_agent=settings.geocoder_user_agent
-        )
-        try:
-            yield
-        finally:
-            engine.dispose()
+        with runtime(settings, poll=True) as opened:
+            app.state.engine = opened.engine
+            app.state.sessionmaker = opened.sessions
+            app.state.geocoder = opened.geocoder
+            app.state.index = opened.index
+            async with background_sweeper(app):
+                yield
 
     app = FastAPI(
         title="partnermatch",
@@ -49,6 +50,12 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     install_error_handlers(app)
+    install_metrics(app)
     app.include_router(health.router)
+    app.include_router(scoring_endpoints.stale_router)  # before /v1/partners/{id}
+    app.include_router(search_endpoints.router)  # before /v1/partners/{id}
     app.include_router(partner_endpoints.router)
+    app.include_router(key_endpoints.router)
+    app.include_router(scoring_endpoints.leads_router)
+    app.include_router(matcher_router)
     return app

@@ -13,17 +13,24 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy.orm import Session, sessionmaker
 
+from api.access import cli as keys_cli
 from api.app import create_app
-from api.database import make_engine, make_sessionmaker, transaction, upgrade_database
+from api.database import transaction
+from api.runtime import Runtime, runtime
 from api.settings import Settings
+from indexing import cli as search_cli
+from matcher import cli as matcher_cli
 from profiles import repository, service
-from profiles.geocoding import make_geocoder
 from profiles.schemas import ImportReport
 from profiles.seed import generate_partners
+from scoring import cli as scoring_cli
 
 app = typer.Typer(help="partnermatch: partner search, lead routing and profile hygiene")
+app.add_typer(keys_cli.app, name="keys")
+app.command("route")(scoring_cli.route)
+app.command("search")(search_cli.search)
+app.command("sweep")(matcher_cli.sweep)
 console = Console()
 
 
@@ -56,14 +63,14 @@ def seed(
         console.print(f"wrote {partners} partners to {ndjson}")
         return
     settings = Settings()
-    sessions = _open_store(settings)
-    with transaction(sessions) as session:
-        existing = repository.count_partners(session)
-    if if_empty and existing:
-        console.print(f"store already holds {existing} partners; not seeding")
-        return
-    lines = (json.dumps(record) for record in records)
-    _run_import(settings, sessions, lines, total=partners, label="seeding")
+    with runtime(settings, with_index=False) as opened:
+        with transaction(opened.sessions) as session:
+            existing = repository.count_partners(session)
+        if if_empty and existing:
+            console.print(f"store already holds {existing} partners; not seeding")
+            return
+        lines = (json.dumps(record) for record in records)
+        _run_import(opened, lines, total=partners, label="seeding")
 
 
 @app.command("import")
@@ -74,45 +81,30 @@ def import_file(
     settings = Settings()
     with file.open(encoding="utf-8") as counting:
         total = sum(1 for line in counting if line.strip())
-    with file.open(encoding="utf-8") as source:
-        report = _run_import(
-            settings, _open_store(settings), source, total=total, label="importing"
-        )
+    with file.open(encoding="utf-8") as source, runtime(settings, with_index=False) as opened:
+        report = _run_import(opened, source, total=total, label="importing")
     for error in report.errors[:50]:
         console.print(f"line {error.line}: {error.message}", style="red")
     if report.failed:
         raise typer.Exit(code=1)
 
 
-def _open_store(settings: Settings) -> sessionmaker[Session]:
-    engine = make_engine(settings.database_url)
-    upgrade_database(engine)
-    return make_sessionmaker(engine)
-
-
-def _run_import(
-    settings: Settings,
-    sessions: sessionmaker[Session],
-    lines: Iterable[str],
-    *,
-    total: int,
-    label: str,
-) -> ImportReport:
+def _run_import(opened: Runtime, lines: Iterable[str], *, total: int, label: str) -> ImportReport:
     """Import in committed batches with a progress bar; prints profiles/s at the end."""
-    geocoder = make_geocoder(settings.geocoder, user_agent=settings.geocoder_user_agent)
+    batch_size = opened.settings.import_batch_size
     report = ImportReport()
     numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
     started = time.perf_counter()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(label, total=total)
-        for batch in service.batches(numbered, settings.import_batch_size):
-            with transaction(sessions) as session:
+        for batch in service.batches(numbered, batch_size):
+            with transaction(opened.sessions) as session:
                 service.import_partners(
                     session,
                     batch,
-                    geocoder=geocoder,
+                    geocoder=opened.geocoder,
                     now=datetime.now(UTC),
-                    batch_size=settings.import_batch_size,
+                    batch_size=batch_size,
                     report=report,
                 )
             progress.advance(task, len(batch))

@@ -17,9 +17,17 @@ from scoring.freshness import FreshnessPolicy
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
+    """One transaction per request: committed when the route returns, rolled back on error.
+
+    After a committed write the embedded index catches up at once, so the writer reads its
+    own write; other processes, and the OpenSearch shipper (which must not make writes wait
+    for a remote cluster), follow within their poll interval.
+    """
     with transaction(request.app.state.sessionmaker) as session:
         yield session
+    settings: Settings = request.app.state.settings
+    if request.method != "GET" and settings.search_backend == "embedded":
+        request.app.state.index.catch_up()
 
 
 def get_settings(request: Request) -> Settings:

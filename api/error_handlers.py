@@ -22,14 +22,21 @@ _HTTP_CODES = {
 }
 
 
-def _envelope(status: int, code: str, message: str, details: list | None = None) -> JSONResponse:
+def _envelope(
+    status: int,
+    code: str,
+    message: str,
+    details: list | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "details": details or []}}
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PartnerMatchError)
-    return _envelope(exc.status_code, exc.code, exc.message, exc.details)
+    return _envelope(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class PartnerMatchError(Exception):
@@ -10,6 +10,7 @@ class PartnerMatchError(Exception):
 
     status_code = 400
     code = "bad_request"
+    headers: ClassVar[dict[str, str]] = {}
 
     def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
@@ -47,6 +48,7 @@ class PreconditionFailed(PartnerMatchError):
 class Unauthorized(PartnerMatchError):
     status_code = 401
     code = "unauthorized"
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(PartnerMatchError):

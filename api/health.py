@@ -7,20 +7,31 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.errors import Unavailable
+
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
+    """200 while the process serves requests, whatever the store and the index say."""
     return {"status": "ok"}
 
 
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
-    """200 when the store answers; 503 with the reason otherwise."""
+    """200 when the store answers and the index has applied every committed change-log entry;
+    503 naming the reason otherwise (`index_lag`: entries not applied yet)."""
     try:
         with request.app.state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+        lag = request.app.state.index.lag()
     except SQLAlchemyError:
         return JSONResponse({"status": "unavailable", "store": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ready", "store": "ok"})
+    except Unavailable:  # a search cluster that does not answer
+        body = {"status": "unavailable", "store": "ok", "index": "unreachable"}
+        return JSONResponse(body, status_code=503)
+    if lag:
+        body = {"status": "catching_up", "store": "ok", "index_lag": lag}
+        return JSONResponse(body, status_code=503)
+    return JSONResponse({"status": "ready", "store": "ok", "index_lag": 0})

@@ -6,7 +6,7 @@ Units: distances in km, coordinates in degrees, dates are calendar dates (UTC).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, Protocol
 
 import numpy as np
@@ -14,7 +14,20 @@ import numpy as np
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """A directory search, already validated (skills canonical, countries upper-case)."""
+    """A directory search, already validated (skills canonical, countries upper-case).
+
+    Semantics every backend follows:
+    - `q` matches partners whose name, description, skills, industries or products contain
+      every term of `q` (stop words ignored); relevance ranks them by tf-idf cosine.
+    - `skills`, `certifications`: all of; `any_skills`, `tier`: at least one of. A
+      certification counts when it has no expiry or expires on or after `on_date`.
+    - `near` with `radius_km`: an office within `radius_km` of the point; without
+      `radius_km`: an office whose own `service_radius_km` covers the point (the partner
+      serves it). `distance_km` is to that nearest matching office. Filtering uses the
+      haversine distance; the distance shown is geodesic.
+    - Freshness is assessed at `now` (default: midnight UTC starting `on_date`); stale
+      partners are left out unless `include_stale`.
+    """
 
     on_date: date
     q: str | None = None
@@ -31,13 +44,16 @@ class SearchQuery:
     sort: Literal["relevance", "distance"] = "relevance"
     limit: int = 20
     cursor: str | None = None
+    now: datetime | None = None  # freshness instant; default midnight UTC starting on_date
 
 
 @dataclass(frozen=True)
 class SearchHit:
     partner_id: int
-    score: float
-    distance_km: float | None  # geodesic km to the nearest office; None without `near`
+    score: float  # relevance 0-1
+    distance_km: float | None  # geodesic km to the nearest matching office; None without `near`
+    freshness: int = 0  # scoring.freshness FRESH/DUE/STALE at the query's `now`
+    freshness_reasons: int = 0  # scoring.freshness reason bits
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,7 @@ class LeadQuery:
     products: tuple[str, ...] = ()
     language: str | None = None
     max_candidates: int = 200
+    now: datetime | None = None  # freshness instant; default midnight UTC starting on_date
     # Partners whose nearest office is farther than this beyond its service radius are out of
     # range (scoring.weights.ScoringConfig.max_km_beyond_radius); the index skips them.
     max_km_beyond_radius: float = 500.0
@@ -119,5 +136,9 @@ class PartnerIndex(Protocol):
     def candidates(self, query: LeadQuery) -> Candidates: ...
 
     def stats(self) -> IndexStats: ...
+
+    def lag(self) -> int:
+        """Committed change-log entries not applied yet; 0 means caught up (readiness)."""
+        ...
 
     def close(self) -> None: ...

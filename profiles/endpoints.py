@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.access.deps import CurrentPrincipal, Role, allow, refuse_fields
 from api.deps import (
     FreshnessPolicyDep,
     GeocoderDep,
@@ -20,8 +21,10 @@ from profiles.schemas import (
     FreshnessRead,
     ImportReport,
     PartnerCreate,
+    PartnerPublic,
     PartnerRead,
     PartnerUpdate,
+    partner_public,
     partner_read,
 )
 from scoring.freshness import FreshnessPolicy
@@ -29,6 +32,12 @@ from scoring.freshness import FreshnessPolicy
 router = APIRouter(prefix="/v1/partners", tags=["partners"])
 
 PartnerId = Path(ge=1, le=2**63 - 1, description="The partner's id")
+
+MANAGERS = allow(Role.ADMIN, Role.MANAGER)
+MANAGERS_OR_OWN_PARTNER = allow(Role.ADMIN, Role.MANAGER, Role.PARTNER, own="partner_id")
+EVERYONE = allow(Role.ADMIN, Role.MANAGER, Role.PARTNER, Role.PUBLIC)
+# Channel-manager decisions a partner may not make on its own profile.
+MANAGER_FIELDS = frozenset({"tier", "capacity", "external_id"})
 
 _NDJSON_BODY = {
     "requestBody": {
@@ -42,11 +51,15 @@ def _respond(
     partner: Partner, *, response: Response, now: NowDep, policy: FreshnessPolicy
 ) -> PartnerRead:
     response.headers["ETag"] = f'"{partner.version}"'
+    return _full_view(partner, now=now, policy=policy)
+
+
+def _full_view(partner: Partner, *, now: NowDep, policy: FreshnessPolicy) -> PartnerRead:
     freshness = service.freshness_of(partner, now=now, policy=policy)
     return partner_read(partner, freshness=FreshnessRead(**freshness.as_dict()), today=now.date())
 
 
-@router.post("", status_code=201, response_model=PartnerRead)
+@router.post("", status_code=201, response_model=PartnerRead, dependencies=[MANAGERS])
 def create_partner(
     data: PartnerCreate,
     session: SessionDep,
@@ -60,7 +73,9 @@ def create_partner(
     return _respond(partner, response=response, now=now, policy=policy)
 
 
-@router.post("/import", response_model=ImportReport, openapi_extra=_NDJSON_BODY)
+@router.post(
+    "/import", response_model=ImportReport, openapi_extra=_NDJSON_BODY, dependencies=[MANAGERS]
+)
 async def import_partners(
     request: Request,
     session: SessionDep,
@@ -86,19 +101,25 @@ async def import_partners(
     )
 
 
-@router.get("/{partner_id}", response_model=PartnerRead)
+@router.get("/{partner_id}", response_model=PartnerRead | PartnerPublic, dependencies=[EVERYONE])
 def get_partner(
     session: SessionDep,
     now: NowDep,
     policy: FreshnessPolicyDep,
     response: Response,
+    principal: CurrentPrincipal,
     partner_id: int = PartnerId,
-) -> PartnerRead:
-    partner = service.get_partner(session, partner_id)
-    return _respond(partner, response=response, now=now, policy=policy)
+) -> PartnerRead | PartnerPublic:
+    """The full profile for managers and the partner itself; anyone else gets the public view,
+    in which a stale partner does not exist."""
+    if principal.may_act_for(partner_id):
+        partner = service.get_partner(session, partner_id)
+        return _respond(partner, response=response, now=now, policy=policy)
+    partner = service.get_public_partner(session, partner_id, now=now, policy=policy)
+    return partner_public(_full_view(partner, now=now, policy=policy))
 
 
-@router.patch("/{partner_id}", response_model=PartnerRead)
+@router.patch("/{partner_id}", response_model=PartnerRead, dependencies=[MANAGERS_OR_OWN_PARTNER])
 def update_partner(
     data: PartnerUpdate,
     session: SessionDep,
@@ -107,22 +128,28 @@ def update_partner(
     policy: FreshnessPolicyDep,
     if_match: IfMatchDep,
     response: Response,
+    principal: CurrentPrincipal,
     partner_id: int = PartnerId,
 ) -> PartnerRead:
+    if principal.role is Role.PARTNER:
+        reason = "a channel manager decides it"
+        refuse_fields(data.model_fields_set, reserved=MANAGER_FIELDS, reason=reason)
     partner = service.update_partner(
         session, partner_id, data=data, expected_version=if_match, geocoder=geocoder, now=now
     )
     return _respond(partner, response=response, now=now, policy=policy)
 
 
-@router.delete("/{partner_id}", status_code=204, response_class=Response)
+@router.delete("/{partner_id}", status_code=204, response_class=Response, dependencies=[MANAGERS])
 def delete_partner(
     session: SessionDep, now: NowDep, if_match: IfMatchDep, partner_id: int = PartnerId
 ) -> None:
     service.delete_partner(session, partner_id, expected_version=if_match, now=now)
 
 
-@router.post("/{partner_id}/attest", response_model=PartnerRead)
+@router.post(
+    "/{partner_id}/attest", response_model=PartnerRead, dependencies=[MANAGERS_OR_OWN_PARTNER]
+)
 def attest_partner(
     session: SessionDep,
     now: NowDep,

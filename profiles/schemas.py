@@ -226,6 +226,29 @@ class PartnerRead(BaseModel):
     freshness: FreshnessRead
 
 
+class CertificationPublic(BaseModel):
+    name: str
+    issuer: str | None
+    expires_at: date | None
+
+
+class PartnerPublic(BaseModel):
+    """What anyone may see of a partner. An allow-list: a field added to PartnerRead stays
+    internal (capacity, external_id, timestamps, version, freshness) until it is named here."""
+
+    id: int
+    name: str
+    description: str
+    website: str | None
+    tier: Tier
+    locations: list[LocationRead]
+    skills: list[Skill]
+    certifications: list[CertificationPublic]
+    industries: list[str]
+    products: list[str]
+    languages: list[str]
+
+
 class ImportLineError(BaseModel):
     line: int
     external_id: str | None
@@ -277,4 +300,17 @@ def partner_read(partner: PartnerRow, *, freshness: FreshnessRead, today: date) 
         updated_at=partner.updated_at,
         version=partner.version,
         freshness=freshness,
+    )
+
+
+def partner_public(read: PartnerRead) -> PartnerPublic:
+    """The public view of a full profile: internal fields dropped, only active certifications."""
+    fields = set(PartnerPublic.model_fields) - {"certifications"}
+    return PartnerPublic(
+        **{name: getattr(read, name) for name in fields},
+        certifications=[
+            CertificationPublic(name=c.name, issuer=c.issuer, expires_at=c.expires_at)
+            for c in read.certifications
+            if c.active
+        ],
     )

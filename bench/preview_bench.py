@@ -1,0 +1,189 @@
+"""Lead preview latency: p50/p99 over generated leads, in-process and over HTTP, one run.
+
+    .venv/bin/python -m bench.preview_bench --partners 100000 --leads 1000
+
+The store (SQLite under bench/var/) is seeded once with profiles.seed partners; the index is
+rebuilt once and snapshotted. Leads are placed near a random partner office and ask for one
+or two of that partner's skills, so most have candidates. In-process time covers lead
+validation, geocoding, retrieval, scoring and the response model; HTTP time is a sequential
+client on 127.0.0.1 against `partnermatch serve` in a second process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from sqlalchemy import Engine, select
+
+from api.access.models import Role
+from api.access.service import renew_named_key
+from api.database import make_engine, make_sessionmaker, transaction, upgrade_database
+from api.settings import Settings
+from bench.store_seed import seed_store, seeded_count
+from indexing.factory import open_index
+from profiles.geocoding import make_geocoder
+from profiles.models import Location, Partner, PartnerSkill
+from scoring import service
+from scoring.schemas import LeadIn
+
+VAR = Path(__file__).parent / "var"
+PORT = 8765
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--partners", type=int, default=100_000)
+    parser.add_argument("--leads", type=int, default=1_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-http", action="store_true", help="in-process only")
+    args = parser.parse_args()
+
+    settings = Settings(
+        database_url=f"sqlite:///{VAR / f'preview-{args.partners}.db'}",
+        index_dir=str(VAR / f"preview-{args.partners}-index"),
+    )
+    VAR.mkdir(exist_ok=True)
+    engine = make_engine(settings.database_url)
+    upgrade_database(engine)
+    if seeded_count(engine) == 0:
+        started = time.perf_counter()
+        seed_store(engine, count=args.partners, seed=args.seed, today=datetime.now(UTC).date())
+        print(f"seeded {args.partners:,} partners in {time.perf_counter() - started:.0f} s")
+    leads = generate_leads(engine, count=args.leads, seed=args.seed)
+
+    started = time.perf_counter()
+    index = open_index(settings, engine, poll=False)
+    print(f"index ready in {time.perf_counter() - started:.1f} s: {index.stats()}")
+    geocoder = make_geocoder(settings.geocoder, user_agent=settings.geocoder_user_agent)
+    timings, sizes = [], []
+    for body in leads:
+        started = time.perf_counter()
+        result = service.preview_lead(
+            LeadIn.model_validate(body),
+            index=index,
+            geocoder=geocoder,
+            now=datetime.now(UTC),
+            limit=20,
+        )
+        timings.append(time.perf_counter() - started)
+        sizes.append(len(result.candidates))
+    index.close()
+    report("in-process", timings)
+    print(f"  candidates returned per lead: median {np.median(sizes):.0f}, max {max(sizes)}")
+
+    if not args.no_http:
+        with transaction(make_sessionmaker(engine)) as session:
+            now = datetime.now(UTC)
+            key = renew_named_key(session, name="preview-bench", role=Role.MANAGER, now=now)
+        with serving(settings):
+            report("HTTP", http_timings(leads, secret=key.secret))
+    engine.dispose()
+
+
+def generate_leads(engine: Engine, *, count: int, seed: int) -> list[dict[str, Any]]:
+    """Leads within ~20 km of a random office, asking for skills that office's partner has."""
+    rng = np.random.default_rng(seed)
+    with engine.connect() as connection:
+        offices = connection.execute(select(Location.partner_id, Location.lat, Location.lon)).all()
+        picked = [offices[i] for i in rng.choice(len(offices), size=count)]
+        wanted = sorted({partner_id for partner_id, _, _ in picked})
+        skills: dict[int, list[str]] = {}
+        for partner_id, name in connection.execute(
+            select(PartnerSkill.partner_id, PartnerSkill.name).where(
+                PartnerSkill.partner_id.in_(wanted)
+            )
+        ):
+            skills.setdefault(partner_id, []).append(name)
+        languages: dict[int, list[str]] = {
+            partner_id: spoken
+            for partner_id, spoken in connection.execute(
+                select(Partner.id, Partner.languages).where(Partner.id.in_(wanted))
+            )
+        }
+    leads = []
+    for n, (partner_id, lat, lon) in enumerate(picked):
+        own = skills.get(partner_id) or ["Kubernetes"]
+        spoken = languages.get(partner_id) or []
+        chosen = rng.choice(own, size=min(len(own), 3), replace=False).tolist()
+        jitter = rng.normal(0.0, 0.15, size=2)
+        leads.append(
+            {
+                "title": f"Benchmark lead {n}",
+                "customer": {"name": f"Customer {n}"},
+                "location": {
+                    "lat": float(np.clip(lat + jitter[0], -90, 90)),
+                    "lon": float((lon + jitter[1] + 180) % 360 - 180),
+                },
+                "required_skills": chosen[:1] if n % 2 else chosen[:2],
+                "preferred_skills": chosen[2:],
+                "language": spoken[0] if spoken and n % 3 else None,
+            }
+        )
+    return leads
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[None]:
+    """`partnermatch serve` on 127.0.0.1:PORT in a second process, until the block ends."""
+    env = {
+        **os.environ,
+        "PARTNERMATCH_DATABASE_URL": settings.database_url,
+        "PARTNERMATCH_INDEX_DIR": settings.index_dir,
+    }
+    command = [str(Path(sys.executable).parent / "partnermatch"), "serve", "--port", str(PORT)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_ready(server)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_ready(server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            errors = server.stderr.read().decode() if server.stderr else ""
+            raise RuntimeError(f"the server exited: {errors}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.5)
+    raise RuntimeError("server did not become ready")
+
+
+def http_timings(leads: list[dict[str, Any]], *, secret: str) -> list[float]:
+    timings = []
+    headers = {"Authorization": f"Bearer {secret}"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", headers=headers) as client:
+        for body in leads:
+            started = time.perf_counter()
+            response = client.post("/v1/leads/preview", json=body)
+            timings.append(time.perf_counter() - started)
+            response.raise_for_status()
+    return timings
+
+
+def report(label: str, timings: list[float]) -> None:
+    ms = np.array(timings) * 1000
+    print(
+        f"{label}: {len(ms)} leads, p50 {np.percentile(ms, 50):.2f} ms, "
+        f"p99 {np.percentile(ms, 99):.2f} ms, mean {ms.mean():.2f} ms, max {ms.max():.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Lead routing throughput: leads routed per second through HTTP, with p50/p99 latency.
+
+    .venv/bin/python -m bench.routing_bench --partners 100000 --leads 2000 --concurrency 4
+    .venv/bin/python -m bench.routing_bench --partners 100000 --leads 2000 --concurrency 4 \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_routing
+
+The store is seeded once with profiles.seed partners (bench.store_seed); routing state
+(leads, history, counters, idempotency keys) is emptied before each run so runs compare.
+`partnermatch serve` runs in a second process on 127.0.0.1; this process drives a bounded
+load: `--concurrency` clients, each posting its share of `--leads` leads back to back
+(POST /v1/leads with an Idempotency-Key, the default balanced policy). A lead is counted
+when its routing response (offered, unassigned or direct) has arrived.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, delete
+
+from api.access.models import Role
+from api.access.service import renew_named_key
+from api.database import make_engine, make_sessionmaker, transaction, upgrade_database
+from api.settings import Settings
+from bench.preview_bench import PORT, VAR, generate_leads, report, serving
+from bench.store_seed import seed_store, seeded_count
+from matcher.leads.models import IdempotencyKey, Lead, LeadEvent, PartnerLeadStats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--partners", type=int, default=100_000)
+    parser.add_argument("--leads", type=int, default=2_000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--database-url", help="default: a SQLite file under bench/var/")
+    args = parser.parse_args()
+
+    VAR.mkdir(exist_ok=True)
+    settings = Settings(
+        database_url=args.database_url or f"sqlite:///{VAR / f'routing-{args.partners}.db'}",
+        index_dir=str(VAR / f"routing-{args.partners}-{_backend(args.database_url)}-index"),
+    )
+    engine = make_engine(settings.database_url)
+    upgrade_database(engine)
+    if seeded_count(engine) == 0:
+        started = time.perf_counter()
+        seed_store(engine, count=args.partners, seed=args.seed, today=datetime.now(UTC).date())
+        print(f"seeded {args.partners:,} partners in {time.perf_counter() - started:.0f} s")
+    _reset_routing(engine)
+    leads = generate_leads(engine, count=args.leads, seed=args.seed)
+    with transaction(make_sessionmaker(engine)) as session:
+        key = renew_named_key(
+            session, name="routing-bench", role=Role.MANAGER, now=datetime.now(UTC)
+        )
+    engine.dispose()
+
+    with serving(settings):
+        started = time.perf_counter()
+        results = _load(leads, secret=key.secret, concurrency=args.concurrency)
+        elapsed = time.perf_counter() - started
+    statuses = Counter(status for status, _ in results)
+    print(
+        f"{_backend(args.database_url)}, {args.partners:,} partners, {len(leads)} leads, "
+        f"{args.concurrency} clients: {len(leads) / elapsed:.1f} leads/s routed over HTTP"
+    )
+    report("POST /v1/leads", [seconds for _, seconds in results])
+    print(f"  outcomes: {dict(statuses)}")
+
+
+def _load(leads: list[dict[str, Any]], *, secret: str, concurrency: int) -> list[tuple[str, float]]:
+    """Post every lead once, `concurrency` at a time; (status, seconds) per lead."""
+    headers = {"Authorization": f"Bearer {secret}"}
+    shares = [list(enumerate(leads))[i::concurrency] for i in range(concurrency)]
+
+    def client_loop(share: list[tuple[int, dict[str, Any]]]) -> list[tuple[str, float]]:
+        timings = []
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{PORT}", headers=headers, timeout=60
+        ) as client:
+            for n, body in share:
+                started = time.perf_counter()
+                response = client.post(
+                    "/v1/leads", json=body, headers={"Idempotency-Key": f"bench-{n}"}
+                )
+                seconds = time.perf_counter() - started
+                response.raise_for_status()
+                timings.append((response.json()["status"], seconds))
+        return timings
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return [result for share in pool.map(client_loop, shares) for result in share]
+
+
+def _reset_routing(engine: Engine) -> None:
+    """Empty routing state so that every run starts with idle partners."""
+    with engine.begin() as connection:
+        for table in (LeadEvent, IdempotencyKey, Lead, PartnerLeadStats):
+            connection.execute(delete(table))
+
+
+def _backend(url: str | None) -> str:
+    return "PostgreSQL" if url and url.startswith("postgresql") else "SQLite"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Office locations and radius queries: a haversine BallTree over the distinct office points
+(brute force for small segments).
+
+Filtering uses the great-circle (haversine) distance on a sphere of the mean Earth radius;
+the distance shown to users is recomputed geodesically (WGS-84) for the returned page only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from geopy.distance import geodesic
+from sklearn.neighbors import BallTree
+
+from indexing.embedded.attribute import row_positions
+
+EARTH_RADIUS_KM = 6371.0088
+# Below this many distinct points a vectorised scan beats building and querying a tree.
+BRUTE_FORCE_MAX = 4096
+
+
+def haversine_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """Great-circle distances (km) from one point to many; all coordinates in degrees."""
+    phi1, lam1 = np.radians(lat), np.radians(lon)
+    phi2, lam2 = np.radians(lats), np.radians(lons)
+    a = (
+        np.sin((phi2 - phi1) / 2) ** 2
+        + np.cos(phi1) * np.cos(phi2) * np.sin((lam2 - lam1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+# One measuring instance: geopy's per-call Distance objects would double the cost.
+_WGS84 = geodesic(ellipsoid="WGS-84")
+
+
+def geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """WGS-84 geodesic distance (km) between two (lat, lon) points."""
+    return float(_WGS84.measure(a, b))
+
+
+@dataclass
+class Offices:
+    """Every office of a segment, grouped by partner row (`indptr` like a CSR matrix)."""
+
+    row: np.ndarray  # int32 segment row of the partner
+    lat: np.ndarray  # float64 degrees
+    lon: np.ndarray  # float64 degrees
+    service_radius_km: np.ndarray  # float64
+    indptr: np.ndarray  # int64 (n_partners + 1,)
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    @cached_property
+    def _places(self) -> _Places:
+        return _Places.of(self.lat, self.lon)
+
+    @cached_property
+    def max_service_radius_km(self) -> float:
+        return float(self.service_radius_km.max()) if len(self) else 0.0
+
+    def within(self, point: tuple[float, float], radius_km: float) -> tuple[np.ndarray, np.ndarray]:
+        """Offices within `radius_km` of `point`: their indices (int64) and distances (km)."""
+        places = self._places
+        found, distances = places.within(point, radius_km)
+        offices = places.offices(found)
+        return offices, np.repeat(distances, places.sizes(found))
+
+    def warm(self) -> None:
+        _ = self._places._tree
+
+
+@dataclass
+class _Places:
+    """The distinct coordinates of a segment's offices and the offices at each.
+
+    Offices are geocoded to places, so at 1M partners there are ~30x fewer distinct points
+    than offices; the BallTree over the points is smaller, and a query's per-call buffers
+    (sized by the tree) and distance computations shrink with it.
+    """
+
+    lat: np.ndarray  # float64 degrees, one per distinct point
+    lon: np.ndarray  # float64 degrees
+    order: np.ndarray  # int64 office indices grouped by point
+    indptr: np.ndarray  # int64 (n_points + 1,): offices of point p are order[indptr[p]:indptr[p+1]]
+
+    @classmethod
+    def of(cls, lat: np.ndarray, lon: np.ndarray) -> _Places:
+        order = np.lexsort((lon, lat))
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (lat[order][1:] != lat[order][:-1]) | (lon[order][1:] != lon[order][:-1])
+        starts = np.flatnonzero(new)
+        indptr = np.append(starts, len(order)).astype(np.int64)
+        first = order[starts]
+        return cls(lat=lat[first], lon=lon[first], order=order.astype(np.int64), indptr=indptr)
+
+    @cached_property
+    def _tree(self) -> BallTree | None:
+        if len(self.lat) <= BRUTE_FORCE_MAX:
+            return None
+        return BallTree(np.radians(np.column_stack([self.lat, self.lon])), metric="haversine")
+
+    def within(self, point: tuple[float, float], radius_km: float) -> tuple[np.ndarray, np.ndarray]:
+        """Points within `radius_km` of `point`: their indices (int64) and distances (km)."""
+        tree = self._tree
+        if tree is None:
+            distances = haversine_km(point[0], point[1], self.lat, self.lon)
+            hits = np.flatnonzero(distances <= radius_km)
+            return hits, distances[hits]
+        # Without distances the tree adds whole nodes that lie inside the radius at once;
+        # the hits' distances are then one vectorised haversine pass.
+        found = tree.query_radius(np.radians([point]), r=radius_km / EARTH_RADIUS_KM)
+        hits = found[0].astype(np.int64)
+        return hits, haversine_km(point[0], point[1], self.lat[hits], self.lon[hits])
+
+    def sizes(self, points: np.ndarray) -> np.ndarray:
+        return self.indptr[points + 1] - self.indptr[points]
+
+    def offices(self, points: np.ndarray) -> np.ndarray:
+        """The offices at `points`, point by point (int64)."""
+        return self.order[row_positions(self.indptr, points)]
+
+
+def nearest_per_partner(
+    offices: Offices, hits: np.ndarray, distances: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reduce office hits to partners: sorted rows, their nearest hit's distance and office."""
+    rows = offices.row[hits]
+    order = np.lexsort((distances, rows))
+    rows, distances, hits = rows[order], distances[order], hits[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = rows[1:] != rows[:-1]
+    return rows[first].astype(np.int64), distances[first], hits[first]

@@ -1,0 +1,95 @@
+"""Index snapshots on disk: fast restarts, damage detected by checksum.
+
+A snapshot is a joblib file (numpy arrays stored raw) plus a JSON manifest holding its
+SHA-256, format version and the last change-log sequence it includes. Both are written to
+temporary files and renamed into place under an exclusive file lock, so processes sharing
+`index_dir` never read a half-written snapshot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import pickle
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+
+from indexing.embedded.state import IndexState
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 2  # 2: offices indexed by distinct point
+_DATA = "snapshot.joblib"
+_MANIFEST = "snapshot.json"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    state: IndexState
+    last_seq: int
+    gaps: list[int]
+
+
+class SnapshotDamaged(Exception):
+    """The snapshot on disk cannot be trusted; the caller rebuilds from the store."""
+
+
+def save(directory: Path, snapshot: Snapshot) -> None:
+    """Write atomically; the previous snapshot stays readable until the rename."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with _locked(directory):
+        data_tmp = directory / f".{_DATA}.{os.getpid()}"
+        joblib.dump(snapshot, data_tmp)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "sha256": _digest(data_tmp),
+            "last_seq": snapshot.last_seq,
+            "partners": snapshot.state.partners,
+        }
+        manifest_tmp = directory / f".{_MANIFEST}.{os.getpid()}"
+        manifest_tmp.write_text(json.dumps(manifest))
+        os.replace(data_tmp, directory / _DATA)
+        os.replace(manifest_tmp, directory / _MANIFEST)
+
+
+def load(directory: Path) -> Snapshot | None:
+    """The snapshot in `directory`; None if there is none; SnapshotDamaged if corrupt."""
+    manifest_path, data_path = directory / _MANIFEST, directory / _DATA
+    if not manifest_path.exists() and not data_path.exists():
+        return None
+    with _locked(directory):
+        try:
+            manifest = json.loads(manifest_path.read_text())
+            if manifest.get("format") != FORMAT_VERSION:
+                raise SnapshotDamaged(f"format {manifest.get('format')} != {FORMAT_VERSION}")
+            if _digest(data_path) != manifest.get("sha256"):
+                raise SnapshotDamaged("checksum mismatch")
+            snapshot = joblib.load(data_path)
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError, KeyError) as exc:
+            raise SnapshotDamaged(str(exc)) from exc
+    if not isinstance(snapshot, Snapshot) or snapshot.last_seq != manifest.get("last_seq"):
+        raise SnapshotDamaged("unexpected content")
+    return snapshot
+
+
+def _digest(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,78 @@
+"""Free text: hashed TF-IDF over name, description, skills, industries and products.
+
+Terms are hashed (scikit-learn's HashingVectorizer), so there is no vocabulary to refit and a
+partner written after the build is searchable at once; idf weights are fitted at build time
+and a term never seen then gets the largest idf. Documents are L2-normalised, so the score of
+a query is a cosine similarity in 0-1. A query matches a partner only if every query term
+occurs in the partner's text (stop words ignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+
+N_FEATURES = 2**20
+
+
+def _vectorizer() -> HashingVectorizer:
+    return HashingVectorizer(
+        n_features=N_FEATURES,
+        alternate_sign=False,
+        norm=None,
+        stop_words="english",
+        dtype=np.float32,
+    )
+
+
+@dataclass(frozen=True)
+class TextQuery:
+    """Hashed term columns of a query and their weights (L2-normalised tf-idf)."""
+
+    columns: np.ndarray  # int64, unique
+    weights: np.ndarray  # float32, same order
+
+
+class TextModel:
+    """Turns texts into term counts, and counts into tf-idf weights with fitted idf."""
+
+    def __init__(self) -> None:
+        self._vectorizer = _vectorizer()
+        self.idf: np.ndarray | None = None
+
+    def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Term counts (float32), one row per text."""
+        if not texts:
+            return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
+        return self._vectorizer.transform(texts).tocsr()
+
+    def fit(self, counts: sp.csr_matrix) -> None:
+        """Smooth idf, as scikit-learn's TfidfTransformer: ln((1 + n) / (1 + df)) + 1."""
+        df = np.bincount(counts.indices, minlength=N_FEATURES)
+        self.idf = (np.log((1.0 + counts.shape[0]) / (1.0 + df)) + 1.0).astype(np.float32)
+
+    def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """L2-normalised tf-idf rows (float32)."""
+        assert self.idf is not None, "fit() before weigh()"
+        weighted = counts.copy()
+        weighted.data *= self.idf[weighted.indices]
+        lengths = np.diff(weighted.indptr)
+        norms = np.sqrt(np.add.reduceat(weighted.data**2, weighted.indptr[:-1][lengths > 0]))
+        weighted.data /= np.repeat(norms, lengths[lengths > 0]).astype(np.float32)
+        return weighted
+
+    def query(self, text: str) -> TextQuery | None:
+        """The query's terms; None when it has none (empty or only stop words)."""
+        row = self.weigh(self.counts([text]))
+        if row.nnz == 0:
+            return None
+        return TextQuery(columns=row.indices.astype(np.int64), weights=row.data)
+
+    def terms(self, text: str) -> list[str]:
+        """The terms a text is indexed under (lower-cased, stop words dropped)."""
+        analyze: Callable[[str], list[str]] = self._vectorizer.build_analyzer()
+        return analyze(text)

@@ -1,0 +1,80 @@
+"""HTTP route of the partner directory search: parse, call the service, return."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from api.access.deps import CurrentPrincipal, Role, allow
+from api.deps import GeocoderDep, NowDep, SessionDep
+from indexing import service
+from indexing.protocol import PartnerIndex
+from indexing.schemas import SearchPage
+
+router = APIRouter(prefix="/v1/partners", tags=["search"])
+
+
+def get_index(request: Request) -> PartnerIndex:
+    index: PartnerIndex = request.app.state.index
+    return index
+
+
+IndexDep = Annotated[PartnerIndex, Depends(get_index)]
+ManyValues = Annotated[list[str], Query(description="repeat the parameter or separate with commas")]
+# Who may see stale profiles in the directory; for anyone else `include_stale` is ignored.
+STALE_READERS = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+@router.get(
+    "/search",
+    response_model=SearchPage,
+    dependencies=[allow(Role.ADMIN, Role.MANAGER, Role.PARTNER, Role.PUBLIC)],
+)
+def search_partners(
+    session: SessionDep,
+    index: IndexDep,
+    geocoder: GeocoderDep,
+    now: NowDep,
+    principal: CurrentPrincipal,
+    q: Annotated[str | None, Query(max_length=500, description="every term must match")] = None,
+    skills: ManyValues = [],  # noqa: B006 - FastAPI copies defaults per request
+    any_skills: ManyValues = [],  # noqa: B006
+    certifications: ManyValues = [],  # noqa: B006
+    industry: str | None = None,
+    language: str | None = None,
+    tier: ManyValues = [],  # noqa: B006
+    country: str | None = None,
+    near: Annotated[str | None, Query(description="'lat,lon' or a place name")] = None,
+    radius_km: Annotated[
+        float | None, Query(description="km from `near`; omitted: offices serving `near`")
+    ] = None,
+    include_stale: Annotated[
+        bool,
+        Query(
+            description="also list stale partners; manager and admin keys only, "
+            "ignored for partner keys and callers without a key"
+        ),
+    ] = False,
+    sort: Annotated[str, Query(description="relevance or distance")] = "relevance",
+    limit: int = 20,
+    cursor: str | None = None,
+) -> SearchPage:
+    params = service.SearchParams(
+        q=q,
+        skills=skills,
+        any_skills=any_skills,
+        certifications=certifications,
+        industry=industry,
+        language=language,
+        tier=tier,
+        country=country,
+        near=near,
+        radius_km=radius_km,
+        include_stale=include_stale and principal.role in STALE_READERS,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    query = service.build_query(params, geocoder=geocoder, now=now)
+    return service.search_directory(session, index, query)

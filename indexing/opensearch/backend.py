@@ -1,0 +1,372 @@
+"""`OpenSearchIndex`: the PartnerIndex protocol on an OpenSearch cluster.
+
+Reads go through the alias; writes arrive only through the outbox shipper (sync.py), so the
+API never waits on the cluster and a cluster outage never loses an acknowledged write.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import json
+import logging
+from typing import Any
+
+import numpy as np
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import TransportError
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.database import make_sessionmaker
+from api.errors import InvalidInput
+from api.settings import Settings
+from indexing.embedded.geo import geodesic_km
+from indexing.embedded.query import MAX_SKILL_LEVEL
+from indexing.opensearch import hits as parse
+from indexing.opensearch import queries
+from indexing.opensearch.client import Backoff, SearchUnavailable, make_client, with_retries
+from indexing.opensearch.indexes import IndexNames, current_index, ensure_layout
+from indexing.opensearch.reindex import reindex
+from indexing.opensearch.sync import ChangeShipper, SyncConfig
+from indexing.opensearch.worker import SyncWorker
+from indexing.protocol import (
+    Candidates,
+    IndexStats,
+    LeadQuery,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
+from scoring.freshness import FreshnessPolicy
+
+# Every document earns this constant through one filterless function, so a function sum is
+# never empty (OpenSearch then substitutes 1) whatever the document matches; it is
+# subtracted again from reported scores.
+BASELINE = 1.0
+_HIT_FIELDS = [
+    "offices",
+    "profile_updated_at",
+    "attested_at",
+    "certifications_valid_until",
+    "skill_names",
+]
+_LEAD_FIELDS = [*_HIT_FIELDS, "skills", "certifications", "tier", "max_open_leads",
+                "languages", "industries", "products"]  # fmt: skip
+
+
+log = logging.getLogger(__name__)
+
+
+def open_opensearch_index(settings: Settings, engine: Engine, *, poll: bool) -> OpenSearchIndex:
+    """The backend for `settings.opensearch_url`; with `poll`, the outbox shipper runs in the
+    background every `settings.index_poll_seconds`. A cluster that is down at start does not
+    stop the service: writes queue in the change log and the shipper drains them later."""
+    assert settings.opensearch_url, "Settings refuses search_backend=opensearch without a URL"
+    index = OpenSearchIndex(
+        make_client(settings.opensearch_url),
+        sessions=make_sessionmaker(engine),
+        policy=FreshnessPolicy(
+            due_after_days=settings.due_after_days, stale_after_days=settings.stale_after_days
+        ),
+    )
+    try:
+        index.open()
+    except SearchUnavailable as error:
+        log.warning("search cluster unavailable at start; writes queue in the store: %s", error)
+    if poll:
+        index.start_sync(poll_s=settings.index_poll_seconds)
+    return index
+
+
+class OpenSearchIndex:
+    """Retrieval on OpenSearch with the embedded index's semantics (see queries.py)."""
+
+    def __init__(
+        self,
+        client: OpenSearch,
+        *,
+        sessions: sessionmaker[Session],
+        policy: FreshnessPolicy,
+        names: IndexNames | None = None,
+        sync: SyncConfig | None = None,
+        lead_window: int = 2000,
+    ) -> None:
+        """`lead_window`: most partners near a lead fetched per lead (coarse-score order)."""
+        self._client = client
+        self._sessions = sessions
+        self._policy = policy
+        self._names = names or IndexNames()
+        self._sync = sync or SyncConfig()
+        self._lead_window = lead_window
+        self._shipper = ChangeShipper(
+            client, sessions=sessions, names=self._names, config=self._sync
+        )
+        self._worker: SyncWorker | None = None
+
+    def open(self) -> None:
+        """Create the alias and indexes when missing (idempotent)."""
+        with_retries(lambda: ensure_layout(self._client, self._names), backoff=self._sync.backoff)
+
+    def start_sync(self, *, poll_s: float) -> None:
+        """Ship the outbox in a background thread until close()."""
+        self._worker = SyncWorker(self._shipper, poll_s=poll_s)
+        self._worker.start()
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+        self._client.close()
+
+    def catch_up(self) -> int:
+        """Ship every pending change now and make it searchable; returns entries shipped."""
+        shipped = self._shipper.catch_up()
+        self._client.indices.refresh(index=self._names.alias)
+        return shipped
+
+    def rebuild(self) -> None:
+        reindex(self._client, sessions=self._sessions, names=self._names, config=self._sync)
+
+    def lag(self) -> int:
+        """Change-log entries not in the index yet; SearchUnavailable (503) if unreachable."""
+        try:
+            return self._shipper.lag()
+        except TransportError as error:
+            raise SearchUnavailable(f"search cluster unavailable: {error}") from error
+
+    def stats(self) -> IndexStats:
+        body = {"size": 0, "aggs": {"offices": {"nested": {"path": "offices"}}}}
+        found = self._search(body)
+        return IndexStats(
+            partners=int(found["hits"]["total"]["value"]),
+            locations=int(found["aggregations"]["offices"]["doc_count"]),
+            last_seq=self._shipper.checkpoint(),
+            delta_size=0,
+        )
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Filters, relevance, facets and a search_after page; see queries.py for semantics."""
+        if query.sort == "distance" and query.near is None:
+            raise InvalidInput.field("sort", "sort=distance needs `near`")
+        radii = self._radii() if query.near is not None and query.radius_km is None else []
+        bound_to = _fingerprint(query)
+        body = _search_body(query, radii=radii, policy=self._policy)
+        if query.cursor:
+            body["search_after"] = _decode_cursor(query.cursor, fingerprint=bound_to)
+        found = self._search(body)
+        page = found["hits"]["hits"]
+        more = len(page) > query.limit
+        page = page[: query.limit]
+        next_cursor = _encode_cursor(page[-1]["sort"], fingerprint=bound_to) if more else None
+        return SearchResult(
+            items=self._hits(page, query=query),
+            total=int(found["hits"]["total"]["value"]),
+            facets=_facets(found["aggregations"]),
+            next_cursor=next_cursor,
+        )
+
+    def candidates(self, query: LeadQuery) -> Candidates:
+        """Partners with every required skill whose office covers the lead; see embedded."""
+        reach = max(self._radii(), default=0.0)
+        body = {
+            "size": self._lead_window,
+            "_source": _LEAD_FIELDS,
+            "query": _function_score(
+                {"bool": {"filter": queries.lead_filters(query, reach_km=reach)}},
+                queries.lead_coarse_functions(query),
+            ),
+            "sort": [{"_score": "desc"}, {"partner_id": "asc"}],
+        }
+        found = self._search(body)["hits"]["hits"]
+        nearest = [
+            parse.nearest_office(h["_source"], query.location, radius_km=None) for h in found
+        ]
+        ids = np.array([int(h["_id"]) for h in found], dtype=np.int64)
+        serving = np.array([n is not None for n in nearest], dtype=bool)
+        chosen = [h["_source"] for h, n in zip(found, nearest, strict=True) if n is not None]
+        offices = [n for n in nearest if n is not None]
+        features = _lead_features(
+            query, chosen, ids=ids[serving], offices=offices, policy=self._policy
+        )
+        order = np.lexsort((features.partner_ids, -_coarse(features)))[: query.max_candidates]
+        taken = {f.name: getattr(features, f.name)[order] for f in dataclasses.fields(Candidates)
+                 if f.name != "excluded_out_of_range"}  # fmt: skip
+        taken["distance_km"] = np.array(
+            [geodesic_km(query.location, offices[i][2]) for i in order.tolist()], dtype=np.float64
+        )
+        return Candidates(**taken, excluded_out_of_range=np.sort(ids[~serving]))
+
+    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
+        return with_retries(
+            lambda: self._client.search(index=self._names.alias, body=body),
+            backoff=Backoff(attempts=2),
+        )
+
+    def _radii(self) -> list[float]:
+        """Every distinct office service radius in the index (km), ascending."""
+        found = self._search(queries.RADII_BODY)
+        return sorted(float(b["key"]) for b in found["aggregations"]["offices"]["radii"]["buckets"])
+
+    def _hits(self, page: list[dict[str, Any]], *, query: SearchQuery) -> list[SearchHit]:
+        sources = [hit["_source"] for hit in page]
+        status, reasons = parse.freshness_of(
+            sources,
+            on_date=query.on_date,
+            now=queries.instant(query.on_date, query.now),
+            policy=self._policy,
+        )
+        items = []
+        for i, hit in enumerate(page):
+            distance = None
+            if query.near is not None:
+                office = parse.nearest_office(hit["_source"], query.near, radius_km=query.radius_km)
+                distance = geodesic_km(query.near, office[2]) if office else None
+            items.append(
+                SearchHit(
+                    partner_id=int(hit["_id"]),
+                    score=float(hit["_score"]) - BASELINE,
+                    distance_km=distance,
+                    freshness=int(status[i]),
+                    freshness_reasons=int(reasons[i]),
+                )
+            )
+        return items
+
+    def current_index(self) -> str:
+        return current_index(self._client, self._names)
+
+
+def _function_score(query: dict[str, Any], functions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "function_score": {
+            "query": query,
+            "functions": [{"weight": BASELINE}, *functions],
+            "score_mode": "sum",
+            "boost_mode": "sum",
+        }
+    }
+
+
+def _search_body(
+    query: SearchQuery, *, radii: list[float], policy: FreshnessPolicy
+) -> dict[str, Any]:
+    base: dict[str, Any] = {"filter": queries.search_filters(query, radii=radii, policy=policy)}
+    if query.q:
+        text = queries.text_match(query.q)
+        text["match"]["all_text"]["boost"] = queries.text_boost(query)
+        base["must"] = [text]
+    if query.sort == "distance":
+        assert query.near is not None
+        first: dict[str, Any] = {
+            "_geo_distance": {
+                "office_points": queries.point(query.near),
+                "order": "asc",
+                "unit": "km",
+                "mode": "min",
+                "distance_type": "arc",
+            }
+        }
+    else:
+        first = {"_score": "desc"}
+    return {
+        "size": query.limit + 1,
+        "_source": _HIT_FIELDS,
+        "track_total_hits": True,
+        "track_scores": True,
+        "query": _function_score({"bool": base}, queries.relevance_functions(query, radii=radii)),
+        "sort": [first, {"partner_id": "asc"}],
+        "aggs": queries.facet_aggregations(on_date=query.on_date),
+    }
+
+
+def _facets(aggregations: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Facet buckets as {facet: {value: partners}}, largest first."""
+    facets = {
+        name: {str(b["key"]): int(b["doc_count"]) for b in aggregations[name]["buckets"]}
+        for name in ("skill", "industry", "tier", "country")
+    }
+    certs = aggregations["certification"]["active"]["names"]["buckets"]
+    facets["certification"] = {str(b["key"]): int(b["partners"]["doc_count"]) for b in certs}
+    return {
+        name: facets[name] for name in ("skill", "certification", "industry", "tier", "country")
+    }
+
+
+def _lead_features(
+    query: LeadQuery,
+    sources: list[dict[str, Any]],
+    *,
+    ids: np.ndarray,
+    offices: list[tuple[float, float, tuple[float, float]]],
+    policy: FreshnessPolicy,
+) -> Candidates:
+    """Raw features of the serving partners; `offices` holds each one's nearest serving office."""
+    levels, verified = parse.skill_columns(sources, query.required_skills)
+    preferred, _ = parse.skill_columns(sources, query.preferred_skills)
+    status, _ = parse.freshness_of(
+        sources,
+        on_date=query.on_date,
+        now=queries.instant(query.on_date, query.now),
+        policy=policy,
+    )
+    return Candidates(
+        partner_ids=ids,
+        distance_km=np.array([o[0] for o in offices], dtype=np.float64),
+        service_radius_km=np.array([o[1] for o in offices], dtype=np.float64),
+        required_skill_levels=levels,
+        required_skill_verified=verified,
+        preferred_skill_levels=preferred,
+        required_cert_active=parse.certification_columns(
+            sources, query.required_certifications, on_date=query.on_date
+        ),
+        preferred_cert_active=parse.certification_columns(
+            sources, query.preferred_certifications, on_date=query.on_date
+        ),
+        tier=parse.tiers(sources),
+        max_open_leads=np.array([s["max_open_leads"] for s in sources], dtype=np.int32),
+        language_match=parse.membership(sources, "languages", query.language),
+        industry_match=parse.membership(sources, "industries", query.industry),
+        product_overlap=parse.overlap(sources, "products", query.products),
+        freshness=status,
+    )
+
+
+def _coarse(features: Candidates) -> np.ndarray:
+    """The embedded index's coarse lead score (0-5), used only to cap the candidates."""
+
+    def share(matrix: np.ndarray) -> np.ndarray:
+        return matrix.mean(axis=1) if matrix.shape[1] else np.ones(matrix.shape[0])
+
+    reach = np.maximum(features.service_radius_km, 1e-9)
+    return (
+        share(features.required_cert_active.astype(float))
+        + share(features.preferred_skill_levels / MAX_SKILL_LEVEL)
+        + features.industry_match
+        + features.language_match
+        + np.clip(1.0 - features.distance_km / reach, 0.0, 1.0)
+    )
+
+
+def _fingerprint(query: SearchQuery) -> str:
+    """Digest of what decides a page's items (not the position, page size or date)."""
+    bound = dataclasses.replace(query, cursor=None, limit=0, on_date=query.on_date.min, now=None)
+    return hashlib.blake2b(repr(bound).encode(), digest_size=8).hexdigest()
+
+
+def _encode_cursor(sort_values: list[Any], *, fingerprint: str) -> str:
+    payload = json.dumps([sort_values, fingerprint]).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def _decode_cursor(token: str, *, fingerprint: str) -> list[Any]:
+    """The search_after values of a cursor; InvalidInput naming `cursor` if it is not ours."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        sort_values, issued_for = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidInput.field("cursor", "is not a cursor returned by this search") from exc
+    if issued_for != fingerprint or not isinstance(sort_values, list):
+        raise InvalidInput.field("cursor", "belongs to a different search; start again")
+    return sort_values

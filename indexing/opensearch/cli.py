@@ -1,0 +1,64 @@
+"""`partnermatch reindex` and `partnermatch sync`: the OpenSearch backend's operations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from opensearchpy import OpenSearch
+from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.database import make_engine, make_sessionmaker, upgrade_database
+from api.settings import Settings
+from indexing.opensearch.client import make_client, wait_until_healthy
+from indexing.opensearch.indexes import IndexNames, ensure_layout
+from indexing.opensearch.reindex import reindex
+from indexing.opensearch.sync import ChangeShipper, SyncConfig
+from indexing.opensearch.worker import SyncWorker
+
+console = Console()
+
+
+def _connect(settings: Settings) -> tuple[OpenSearch, sessionmaker[Session]]:
+    """The cluster client (healthy) and the store's sessions (migrated)."""
+    if not settings.opensearch_url:
+        console.print("set PARTNERMATCH_OPENSEARCH_URL to the cluster's URL", style="red")
+        raise typer.Exit(code=2)
+    engine = make_engine(settings.database_url)
+    upgrade_database(engine)
+    client = make_client(settings.opensearch_url)
+    wait_until_healthy(client, timeout_s=60)
+    return client, make_sessionmaker(engine)
+
+
+def reindex_command(
+    prefix: Annotated[str, typer.Option(help="Index name prefix")] = "partnermatch",
+) -> None:
+    """Rebuild the OpenSearch index from the store and swap the alias once it is verified."""
+    client, sessions = _connect(Settings())
+    report = reindex(client, sessions=sessions, names=IndexNames(prefix), config=SyncConfig())
+    console.print(
+        f"{report.index}: {report.documents} documents = {report.store_partners} partners "
+        f"in the store; alias swapped, dropped {', '.join(report.dropped) or 'nothing'}"
+    )
+
+
+def sync_command(
+    prefix: Annotated[str, typer.Option(help="Index name prefix")] = "partnermatch",
+    poll_seconds: Annotated[float, typer.Option(min=0.01, help="Idle poll interval")] = 0.5,
+    once: Annotated[bool, typer.Option(help="Catch up once and exit")] = False,
+) -> None:
+    """Ship the store's change log into OpenSearch (runs until interrupted, or --once)."""
+    client, sessions = _connect(Settings())
+    names = IndexNames(prefix)
+    ensure_layout(client, names)
+    shipper = ChangeShipper(client, sessions=sessions, names=names, config=SyncConfig())
+    if once:
+        console.print(f"shipped {shipper.catch_up()} changes; lag {shipper.lag()}")
+        return
+    console.print(f"shipping the change log into {names.alias} (Ctrl-C to stop)")
+    try:
+        SyncWorker(shipper, poll_s=poll_seconds).run()
+    except KeyboardInterrupt:
+        console.print(f"stopped; lag {shipper.lag()}")

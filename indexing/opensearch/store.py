@@ -1,0 +1,67 @@
+"""The store reads this backend needs: change-log entries, partners by id, all partners."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from profiles.models import ChangeLogEntry, Partner
+
+
+@dataclass(frozen=True)
+class Change:
+    seq: int
+    partner_id: int
+    op: str  # "upsert" | "delete"
+    version: int
+
+
+def changes(session: Session, *, after: int, among: Sequence[int], limit: int) -> list[Change]:
+    """Change-log entries with seq > `after` or in `among` (late commits), in seq order."""
+    condition = ChangeLogEntry.seq > after
+    if among:
+        condition = condition | ChangeLogEntry.seq.in_(list(among))
+    rows = session.execute(
+        select(
+            ChangeLogEntry.seq, ChangeLogEntry.partner_id, ChangeLogEntry.op, ChangeLogEntry.version
+        )
+        .where(condition)
+        .order_by(ChangeLogEntry.seq)
+        .limit(limit)
+    )
+    return [Change(int(seq), int(pid), op, int(version)) for seq, pid, op, version in rows]
+
+
+def max_seq(session: Session) -> int:
+    """The highest committed change-log seq (0 for an empty log)."""
+    return int(session.scalar(select(func.max(ChangeLogEntry.seq))) or 0)
+
+
+def partners_by_id(session: Session, ids: Sequence[int]) -> list[Partner]:
+    """The current rows of the given partners (with offices, skills, certifications)."""
+    if not ids:
+        return []
+    return list(session.scalars(select(Partner).where(Partner.id.in_(list(ids)))))
+
+
+def count_partners(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Partner)) or 0)
+
+
+def iter_partner_batches(session: Session, *, size: int) -> Iterator[list[Partner]]:
+    """Every partner in id order, `size` at a time (keyset pagination, no OFFSET)."""
+    after = 0
+    while True:
+        batch = list(
+            session.scalars(
+                select(Partner).where(Partner.id > after).order_by(Partner.id).limit(size)
+            )
+        )
+        if not batch:
+            return
+        yield batch
+        after = batch[-1].id
+        session.expunge_all()

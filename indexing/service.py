@@ -1,0 +1,154 @@
+"""Directory search behaviour: turn raw parameters into a SearchQuery, run it, hydrate a page.
+
+Shared by the HTTP endpoint and the CLI, so both validate and answer alike. Every bad value
+raises InvalidInput naming its parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from geopy.exc import GeopyError
+from geopy.geocoders.base import Geocoder
+from sqlalchemy.orm import Session
+
+from api.errors import InvalidInput, Unavailable
+from indexing import repository
+from indexing.protocol import PartnerIndex, SearchHit, SearchQuery
+from indexing.schemas import SearchItem, SearchPage
+from profiles.geocoding import country_code, resolve_place
+from profiles.models import Partner
+from profiles.schemas import TIERS, FreshnessRead, partner_public, partner_read
+from profiles.taxonomy import canonical_industry, canonical_skill, is_language_code
+from scoring.freshness import STATUS_NAMES, reason_names
+
+MAX_LIMIT = 100
+MAX_RADIUS_KM = 20_000.0
+SORTS = ("relevance", "distance")
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """Search parameters as received; list values may also be comma-separated."""
+
+    q: str | None = None
+    skills: list[str] = field(default_factory=list)
+    any_skills: list[str] = field(default_factory=list)
+    certifications: list[str] = field(default_factory=list)
+    industry: str | None = None
+    language: str | None = None
+    tier: list[str] = field(default_factory=list)
+    country: str | None = None
+    near: str | None = None
+    radius_km: float | None = None
+    include_stale: bool = False
+    sort: str = "relevance"
+    limit: int = 20
+    cursor: str | None = None
+
+
+def build_query(params: SearchParams, *, geocoder: Geocoder, now: datetime) -> SearchQuery:
+    """Validate and normalise parameters (canonical skills, ISO codes, geocoded `near`)."""
+    if params.sort not in SORTS:
+        raise InvalidInput.field("sort", f"must be one of {', '.join(SORTS)}")
+    if not 1 <= params.limit <= MAX_LIMIT:
+        raise InvalidInput.field("limit", f"must be between 1 and {MAX_LIMIT}")
+    if params.radius_km is not None and not 0 < params.radius_km <= MAX_RADIUS_KM:
+        raise InvalidInput.field("radius_km", f"must be > 0 and <= {MAX_RADIUS_KM:g} km")
+    near = _near(params.near, geocoder=geocoder)
+    if params.radius_km is not None and near is None:
+        raise InvalidInput.field("radius_km", "needs `near`")
+    if params.sort == "distance" and near is None:
+        raise InvalidInput.field("sort", "sort=distance needs `near`")
+    return SearchQuery(
+        on_date=now.date(),
+        now=now,
+        q=(params.q or "").strip() or None,
+        skills=tuple(canonical_skill(s) for s in _split(params.skills)),
+        any_skills=tuple(canonical_skill(s) for s in _split(params.any_skills)),
+        certifications=_split(params.certifications),
+        industry=canonical_industry(params.industry) if params.industry else None,
+        language=_language(params.language),
+        tier=_tiers(params.tier),
+        country=_country(params.country),
+        near=near,
+        radius_km=params.radius_km,
+        include_stale=params.include_stale,
+        sort="distance" if params.sort == "distance" else "relevance",
+        limit=params.limit,
+        cursor=params.cursor or None,
+    )
+
+
+def _split(values: Iterable[str]) -> tuple[str, ...]:
+    """Repeated and comma-separated values alike, blanks dropped, order kept, no repeats."""
+    parts = (part.strip() for value in values for part in value.split(","))
+    return tuple(dict.fromkeys(part for part in parts if part))
+
+
+def _near(text: str | None, *, geocoder: Geocoder) -> tuple[float, float] | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        point = resolve_place(geocoder, text)
+    except GeopyError as exc:
+        raise Unavailable(f"the geocoder failed: {exc}") from exc
+    if point is None:
+        raise InvalidInput.field("near", "must be 'lat,lon' or a known place such as 'Munich, DE'")
+    return point
+
+
+def _tiers(values: list[str]) -> tuple[str, ...]:
+    tiers = tuple(tier.lower() for tier in _split(values))
+    unknown = [tier for tier in tiers if tier not in TIERS]
+    if unknown:
+        raise InvalidInput.field("tier", f"unknown {', '.join(unknown)}; use {', '.join(TIERS)}")
+    return tiers
+
+
+def _country(text: str | None) -> str | None:
+    if not text:
+        return None
+    code = country_code(text.strip())
+    if code is None:
+        raise InvalidInput.field("country", "must be an ISO 3166-1 code or a country name")
+    return code
+
+
+def _language(text: str | None) -> str | None:
+    if not text:
+        return None
+    code = text.strip().lower()
+    if not is_language_code(code):
+        raise InvalidInput.field("language", "must be an ISO 639-1 code such as en or de")
+    return code
+
+
+def search_directory(session: Session, index: PartnerIndex, query: SearchQuery) -> SearchPage:
+    """One page of the directory, each hit with the partner's public profile."""
+    result = index.search(query)
+    partners = repository.partners_by_id(session, [hit.partner_id for hit in result.items])
+    items = [
+        _item(partners[hit.partner_id], hit, query=query)
+        for hit in result.items
+        if hit.partner_id in partners  # deleted since the index answered
+    ]
+    return SearchPage(
+        items=items, total=result.total, facets=result.facets, next_cursor=result.next_cursor
+    )
+
+
+def _item(partner: Partner, hit: SearchHit, *, query: SearchQuery) -> SearchItem:
+    freshness = FreshnessRead(
+        status=STATUS_NAMES[hit.freshness],  # type: ignore[arg-type]
+        reasons=reason_names(hit.freshness_reasons),
+    )
+    profile = partner_public(partner_read(partner, freshness=freshness, today=query.on_date))
+    return SearchItem(
+        **dict(profile),
+        score=round(hit.score, 6),
+        distance_km=None if hit.distance_km is None else round(hit.distance_km, 3),
+        freshness=freshness,
+    )

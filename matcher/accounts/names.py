@@ -1,0 +1,60 @@
+"""Company names and domains folded to comparable keys: legal forms, case, accents dropped."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Legal-form tokens after dots are removed ("S.A." -> "sa", "B.V." -> "bv"); stripped from
+# the end of a name, repeatedly, so "Foo GmbH & Co. KG" becomes "foo".
+LEGAL_FORMS = frozenset(
+    {
+        "ab", "ag", "as", "bv", "co", "company", "corp", "corporation", "gmbh", "inc",
+        "incorporated", "kg", "kgaa", "llc", "llp", "lp", "ltd", "limited", "nv", "oy",
+        "plc", "pty", "sa", "sarl", "sas", "se", "spa", "srl", "ug", "ohg", "mbh",
+    }
+)  # fmt: skip
+
+# German spellings without umlauts are the usual ASCII form ("Müller" is "Mueller").
+_TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae"})
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def fold(text: str) -> str:
+    """Lower case, umlauts transliterated, other accents dropped, punctuation to spaces."""
+    lowered = text.casefold().translate(_TRANSLITERATION)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
+    without_dots = re.sub(r"[.'\u2019]", "", ascii_only)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", without_dots).split())
+
+
+def normalise_company_name(name: str) -> str:
+    """The comparable key of a company name: folded, trailing legal forms removed."""
+    tokens = fold(name).split()
+    core = list(tokens)
+    while core and core[-1] in LEGAL_FORMS:
+        core.pop()
+    # A name made only of legal-form words ("AG") keeps them, or it would match everything.
+    return " ".join(core or tokens)
+
+
+def normalise_domain(value: str) -> str:
+    """A bare lower-case host ("https://www.Acme.com/x" -> "acme.com"); ValueError if none."""
+    host = value.strip().casefold()
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host)
+    host = host.split("/", 1)[0].split("?", 1)[0].split("@")[-1].split(":", 1)[0].rstrip(".")
+    host = host.removeprefix("www.")
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError("must be a domain name such as acme.com") from exc
+    if not _DOMAIN.match(host):
+        raise ValueError("must be a domain name such as acme.com")
+    return host
+
+
+def parent_domains(domain: str) -> list[str]:
+    """The domain and every parent that is more than a top-level domain, most specific first."""
+    labels = domain.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]

@@ -1,0 +1,77 @@
+"""Account and reservation models of the v1 contract."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from matcher.accounts.names import normalise_domain
+from profiles.schemas import CountryCode, Name, Strict
+
+Domain = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(normalise_domain)]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def _aware(value: datetime) -> datetime:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+class AccountCreate(Strict):
+    name: Name
+    domain: Domain | None = None
+    country: CountryCode | None = None
+    parent_id: Id | None = None
+    owner: Literal["direct"] | None = None
+
+
+class ReservationCreate(Strict):
+    partner_id: Id
+    until: Annotated[datetime, AfterValidator(_aware)]
+
+
+class ReservationRead(BaseModel):
+    id: int
+    account_id: int
+    partner_id: int
+    until: datetime
+    status: Literal["active", "released", "expired"]
+    created_at: datetime
+
+
+class Holder(BaseModel):
+    """Who holds an account: direct sales or a partner, through `account_id` (self or parent)."""
+
+    kind: Literal["direct", "partner"]
+    partner_id: int | None
+    account_id: int
+    until: datetime | None
+
+
+class AccountRead(BaseModel):
+    id: int
+    name: str
+    normalized_name: str
+    domain: str | None
+    country: str | None
+    parent_id: int | None
+    owner: Literal["direct"] | None
+    created_at: datetime
+    reservation: ReservationRead | None = Field(description="This account's active reservation")
+    holder: Holder | None = Field(description="Effective holder, a parent's reservation included")
+
+
+class AccountMatch(BaseModel):
+    account_id: int
+    name: str
+    domain: str | None
+    matched_on: Literal["domain", "name"]
+    similarity: float = Field(description="0-100; 100 for a domain or an exact name match")
+    holder: Holder | None
+
+
+class AccountCheck(BaseModel):
+    taken: bool
+    holder: Holder | None = Field(description="The holder of the best match that is held")
+    matches: list[AccountMatch]

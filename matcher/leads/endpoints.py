@@ -1,0 +1,169 @@
+"""HTTP routes of lead routing: parse, call the service, return.
+
+Managers and admins see every lead; a partner key sees only a lead offered to (or accepted
+by) its partner, and of it only its own ranking entry and history; others answer 404.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from api.access.deps import CurrentPrincipal, Principal, Role, allow, require_own
+from api.deps import GeocoderDep, NowDep, SessionDep, SettingsDep
+from api.errors import NotFound
+from matcher.leads import idempotency, service
+from matcher.leads.models import Lead
+from matcher.leads.schemas import (
+    Actor,
+    CloseIn,
+    DeclineIn,
+    LeadDetail,
+    LeadRead,
+    Policy,
+    lead_detail,
+    lead_read,
+)
+from scoring.schemas import LeadIn
+
+router = APIRouter(prefix="/v1/leads", tags=["leads"])
+
+MANAGERS = allow(Role.ADMIN, Role.MANAGER)
+MANAGERS_OR_ASSIGNEE = allow(Role.ADMIN, Role.MANAGER, Role.PARTNER)
+
+LeadId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The lead's id")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.HEADER,
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Retry-safe creation: the same key and body return the first response",
+    ),
+]
+
+
+@router.post("", status_code=201, response_model=LeadRead, dependencies=[MANAGERS])
+def create_lead(
+    lead: LeadIn,
+    request: Request,
+    session: SessionDep,
+    geocoder: GeocoderDep,
+    now: NowDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKey = None,
+    policy: Annotated[Policy | None, Query(description="Default: settings.lead_policy")] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Candidates kept and shown")] = 20,
+) -> Any:
+    """Store the lead and route it at once; `excluded` says why partners were left out."""
+    chosen = policy or settings.lead_policy
+    digest = idempotency.request_hash(
+        {"lead": lead.model_dump(mode="json"), "policy": chosen, "limit": limit}
+    )
+    if key is not None:
+        stored = idempotency.stored_response(session, key=key, digest=digest, now=now)
+        if stored is not None:
+            headers = {
+                "Idempotent-Replayed": "true",
+                "Location": f"/v1/leads/{stored.response['id']}",
+            }
+            return JSONResponse(stored.response, status_code=stored.status_code, headers=headers)
+    routing = service.Routing(
+        index=request.app.state.index,
+        geocoder=geocoder,
+        settings=settings,
+        policy=chosen,
+        limit=limit,
+    )
+    row = service.create_lead(session, lead, routing=routing, actor=_actor(principal), now=now)
+    body = lead_read(row)
+    if key is not None:
+        idempotency.remember(
+            session,
+            key=key,
+            digest=digest,
+            status_code=201,
+            response=body.model_dump(mode="json"),
+            now=now,
+            ttl_hours=settings.idempotency_ttl_hours,
+        )
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=201, headers={"Location": f"/v1/leads/{row.id}"}
+    )
+
+
+@router.get("/{lead_id}", response_model=LeadDetail, dependencies=[MANAGERS_OR_ASSIGNEE])
+def get_lead(session: SessionDep, principal: CurrentPrincipal, lead_id: LeadId) -> LeadDetail:
+    """The lead with its full history: every offer, acceptance, decline and timeout."""
+    lead = _visible_lead(session, principal, lead_id)
+    return _detail(session, lead, principal)
+
+
+@router.post("/{lead_id}/accept", response_model=LeadDetail, dependencies=[MANAGERS_OR_ASSIGNEE])
+def accept_lead(
+    session: SessionDep, now: NowDep, principal: CurrentPrincipal, lead_id: LeadId
+) -> LeadDetail:
+    lead = _visible_lead(session, principal, lead_id)
+    service.accept(session, lead, actor=_actor(principal, lead=lead), now=now)
+    return _detail(session, lead, principal)
+
+
+@router.post("/{lead_id}/decline", response_model=LeadDetail, dependencies=[MANAGERS_OR_ASSIGNEE])
+def decline_lead(
+    data: DeclineIn,
+    session: SessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    lead_id: LeadId,
+) -> LeadDetail:
+    """Turn the offer down; the lead is offered to the next eligible candidate."""
+    lead = _visible_lead(session, principal, lead_id)
+    actor = _actor(principal, lead=lead)
+    service.decline(session, lead, reason=data.reason, actor=actor, settings=settings, now=now)
+    return _detail(session, lead, principal)
+
+
+@router.post("/{lead_id}/close", response_model=LeadDetail, dependencies=[MANAGERS_OR_ASSIGNEE])
+def close_lead(
+    data: CloseIn, session: SessionDep, now: NowDep, principal: CurrentPrincipal, lead_id: LeadId
+) -> LeadDetail:
+    """Report an accepted lead's deal won or lost; frees the partner's capacity."""
+    lead = _visible_lead(session, principal, lead_id)
+    service.close(session, lead, outcome=data.outcome, actor=_actor(principal, lead=lead), now=now)
+    return _detail(session, lead, principal)
+
+
+def _visible_lead(session: Session, principal: Principal, lead_id: int) -> Lead:
+    lead = service.get_lead(session, lead_id)
+    require_own(principal, lead.assigned_partner_id, missing=NotFound(f"lead {lead_id} not found"))
+    return lead
+
+
+def _actor(principal: Principal, *, lead: Lead | None = None) -> Actor:
+    """Who acts; a manager or admin acting on an offer acts for the partner holding it."""
+    acting_for = lead.assigned_partner_id if lead is not None else None
+    return Actor(
+        role=principal.role.value,  # type: ignore[arg-type]
+        key_id=principal.key_id,
+        on_behalf_of_partner_id=acting_for if principal.role is not Role.PARTNER else None,
+    )
+
+
+def _detail(session: Session, lead: Lead, principal: Principal) -> LeadDetail:
+    detail = lead_detail(lead, service.history(session, lead))
+    if principal.role is not Role.PARTNER:
+        return detail
+    own = principal.partner_id
+    return detail.model_copy(
+        update={
+            "candidates": [c for c in detail.candidates if c.partner_id == own],
+            "excluded": [],
+            "history": [e for e in detail.history if e.partner_id in (None, own)],
+        }
+    )

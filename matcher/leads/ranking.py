@@ -1,0 +1,95 @@
+"""The boundary to retrieval and scoring: a lead's ranking, the same path as the preview
+(scoring's LeadQuery -> index candidates -> scorer), with routing's own context: open leads
+and acceptance/win history per candidate, and a customer account reserved by one partner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import numpy as np
+from geopy.geocoders.base import Geocoder
+from sqlalchemy.orm import Session
+
+from indexing.protocol import Candidates, PartnerIndex
+from matcher.leads import repository
+from scoring.features import CandidateContext, PerformanceHistory
+from scoring.schemas import (
+    Coordinates,
+    ExcludedCandidate,
+    LeadIn,
+    RankedCandidate,
+    excluded_candidates,
+    ranked_candidates,
+)
+from scoring.scorer import Ranking, rank
+from scoring.service import lead_query
+from scoring.weights import DEFAULT_CONFIG
+
+
+@dataclass(frozen=True)
+class LeadRanking:
+    weights_version: str
+    location: Coordinates
+    candidates: list[RankedCandidate]  # eligible, best first
+    excluded: list[ExcludedCandidate]
+
+
+def rank_lead(
+    session: Session,
+    lead: LeadIn,
+    *,
+    index: PartnerIndex,
+    geocoder: Geocoder,
+    now: datetime,
+    limit: int,
+    reserved_for: int | None,
+) -> LeadRanking:
+    """The best `limit` eligible candidates and the excluded; with `reserved_for`, that
+    partner is the only candidate and every other eligible one is an account conflict."""
+    query = lead_query(lead, geocoder=geocoder, now=now, config=DEFAULT_CONFIG)
+    candidates = index.candidates(query)
+    context = candidate_context(session, candidates)
+    ranking = rank(query, candidates=candidates, context=context, config=DEFAULT_CONFIG)
+    excluded = excluded_candidates(ranking)
+    if reserved_for is not None:
+        ranking, conflicts = _only(ranking, reserved_for)
+        excluded += [
+            ExcludedCandidate(partner_id=partner_id, reason="account_conflict")
+            for partner_id in conflicts.tolist()
+        ]
+    lat, lon = query.location
+    return LeadRanking(
+        weights_version=ranking.weights_version,
+        location=Coordinates(lat=lat, lon=lon),
+        candidates=ranked_candidates(ranking, limit=limit),
+        excluded=excluded,
+    )
+
+
+def candidate_context(session: Session, candidates: Candidates) -> CandidateContext:
+    """Open leads and lead history of each candidate, row-aligned with the candidates."""
+    ids = candidates.partner_ids.tolist()
+    stats = repository.stats_of(session, ids)
+    columns = np.zeros((5, len(ids)), dtype=np.int64)
+    for i, partner_id in enumerate(ids):
+        row = stats.get(partner_id)
+        if row is not None:
+            columns[:, i] = (row.open_leads, row.offered, row.accepted, row.closed, row.won)
+    open_leads, offered, accepted, closed, won = columns
+    history = PerformanceHistory(offered=offered, accepted=accepted, closed=closed, won=won)
+    return CandidateContext(open_leads=open_leads, history=history)
+
+
+def _only(ranking: Ranking, partner_id: int) -> tuple[Ranking, np.ndarray]:
+    """The ranking cut down to one partner, and the eligible partners cut out."""
+    keep = ranking.partner_ids == partner_id
+    kept = replace(
+        ranking,
+        partner_ids=ranking.partner_ids[keep],
+        scores=ranking.scores[keep],
+        distance_km=ranking.distance_km[keep],
+        values=ranking.values[keep],
+        contributions=ranking.contributions[keep],
+    )
+    return kept, ranking.partner_ids[~keep]

@@ -1,0 +1,124 @@
+"""Every query of the leads domain: leads, their events, partner counters, idempotency keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from matcher.leads.models import OFFERED, IdempotencyKey, Lead, LeadEvent, PartnerLeadStats
+from profiles.models import Partner
+
+
+def get_lead(session: Session, lead_id: int) -> Lead | None:
+    return session.get(Lead, lead_id)
+
+
+def events_of(session: Session, lead_id: int) -> list[LeadEvent]:
+    query = select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id)
+    return list(session.scalars(query))
+
+
+def partners_offered(session: Session, lead_id: int) -> set[int]:
+    """Every partner the lead has been offered to, so it never goes back to one of them."""
+    query = select(LeadEvent.partner_id).where(
+        LeadEvent.lead_id == lead_id, LeadEvent.kind == OFFERED
+    )
+    return {partner_id for partner_id in session.scalars(query) if partner_id is not None}
+
+
+def recent_offers(
+    session: Session, partner_ids: Iterable[int], *, since: datetime
+) -> dict[int, int]:
+    """Leads offered to each partner since `since` (the balanced policy's load measure)."""
+    query = (
+        select(LeadEvent.partner_id, func.count())
+        .where(
+            LeadEvent.partner_id.in_(list(partner_ids)),
+            LeadEvent.kind == OFFERED,
+            LeadEvent.at >= since,
+        )
+        .group_by(LeadEvent.partner_id)
+    )
+    rows = session.execute(query).tuples()
+    return {partner_id: count for partner_id, count in rows if partner_id is not None}
+
+
+def stats_of(session: Session, partner_ids: Iterable[int]) -> dict[int, PartnerLeadStats]:
+    query = select(PartnerLeadStats).where(PartnerLeadStats.partner_id.in_(list(partner_ids)))
+    return {row.partner_id: row for row in session.scalars(query)}
+
+
+def take_capacity(session: Session, partner_id: int) -> bool:
+    """Counts one more open lead for the partner unless it is at max_open_leads.
+
+    A single conditional UPDATE: concurrent offers to one partner queue on its row, and each
+    re-checks the limit after the previous one commits, so the limit holds under concurrency.
+    """
+    session.execute(_insert_ignore(session).values(partner_id=partner_id, **_ZERO))
+    limit = select(Partner.max_open_leads).where(Partner.id == partner_id).scalar_subquery()
+    result = session.execute(
+        update(PartnerLeadStats)
+        .where(PartnerLeadStats.partner_id == partner_id, PartnerLeadStats.open_leads < limit)
+        .values(open_leads=PartnerLeadStats.open_leads + 1, offered=PartnerLeadStats.offered + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def release_capacity(session: Session, partner_id: int) -> None:
+    session.execute(
+        update(PartnerLeadStats)
+        .where(PartnerLeadStats.partner_id == partner_id, PartnerLeadStats.open_leads > 0)
+        .values(open_leads=PartnerLeadStats.open_leads - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def count_outcome(
+    session: Session, partner_id: int, *, accepted: int = 0, closed: int = 0, won: int = 0
+) -> None:
+    """Adds to the partner's acceptance and win history (the scorer's performance input)."""
+    session.execute(
+        update(PartnerLeadStats)
+        .where(PartnerLeadStats.partner_id == partner_id)
+        .values(
+            accepted=PartnerLeadStats.accepted + accepted,
+            closed=PartnerLeadStats.closed + closed,
+            won=PartnerLeadStats.won + won,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def due_offers(session: Session, *, now: datetime, limit: int) -> list[int]:
+    """Ids of offered leads whose acceptance deadline has passed, oldest deadline first."""
+    query = (
+        select(Lead.id)
+        .where(Lead.status == OFFERED, Lead.accept_by <= now)
+        .order_by(Lead.accept_by, Lead.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def get_idempotency_key(session: Session, key: str) -> IdempotencyKey | None:
+    return session.get(IdempotencyKey, key)
+
+
+def delete_expired_keys(session: Session, *, now: datetime) -> int:
+    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
+    return result.rowcount  # type: ignore[attr-defined]
+
+
+_ZERO: dict[str, Any] = {"open_leads": 0, "offered": 0, "accepted": 0, "closed": 0, "won": 0}
+
+
+def _insert_ignore(session: Session) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING into the counters, in the session's SQL dialect."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(PartnerLeadStats).on_conflict_do_nothing()  # type: ignore[return-value]

@@ -1,0 +1,111 @@
+"""Lead routing models of the v1 contract; the lead itself is scoring's `LeadIn`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from matcher.accounts.schemas import Holder
+from matcher.leads.models import Lead as LeadRow
+from matcher.leads.models import LeadEvent as LeadEventRow
+from profiles.schemas import Strict
+from scoring.schemas import Coordinates, ExcludedCandidate, RankedCandidate
+
+LeadStatus = Literal["offered", "accepted", "unassigned", "direct"]
+Policy = Literal["balanced", "best"]
+
+
+class DeclineIn(Strict):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CloseIn(Strict):
+    outcome: Literal["won", "lost"]
+
+
+class Actor(BaseModel):
+    role: Literal["system", "admin", "manager", "partner"]
+    key_id: int | None
+    on_behalf_of_partner_id: int | None = Field(
+        description="The partner a manager or admin acted for"
+    )
+
+
+class LeadEventRead(BaseModel):
+    at: datetime
+    kind: Literal[
+        "created", "offered", "accepted", "declined", "expired", "closed", "unassigned", "direct"
+    ]
+    partner_id: int | None
+    actor: Actor
+    reason: str | None
+
+
+class LeadRead(BaseModel):
+    id: int
+    title: str
+    status: LeadStatus
+    reason: str | None = Field(description="Why the lead is unassigned or direct")
+    assigned_partner_id: int | None
+    offered_at: datetime | None
+    accept_by: datetime | None
+    accepted_at: datetime | None
+    outcome: Literal["won", "lost"] | None
+    offers: int = Field(description="How many partners it has been offered to")
+    policy: Policy
+    account: Holder | None = Field(description="The customer's holder, when the account is held")
+    weights_version: str | None
+    location: Coordinates | None
+    candidates: list[RankedCandidate]
+    excluded: list[ExcludedCandidate]
+    created_at: datetime
+    updated_at: datetime
+
+
+class LeadDetail(LeadRead):
+    history: list[LeadEventRead]
+
+
+def lead_read(lead: LeadRow) -> LeadRead:
+    """The API view of a stored lead, its routing-time ranking included."""
+    snapshot = lead.ranking
+    return LeadRead(
+        id=lead.id,
+        title=lead.title,
+        status=lead.status,  # type: ignore[arg-type]
+        reason=lead.reason,
+        assigned_partner_id=lead.assigned_partner_id,
+        offered_at=lead.offered_at,
+        accept_by=lead.accept_by,
+        accepted_at=lead.accepted_at,
+        outcome=lead.outcome,  # type: ignore[arg-type]
+        offers=lead.offers,
+        policy=lead.policy,  # type: ignore[arg-type]
+        account=snapshot.get("account"),  # type: ignore[arg-type]
+        weights_version=snapshot.get("weights_version"),
+        location=snapshot.get("location"),  # type: ignore[arg-type]
+        candidates=snapshot.get("candidates", []),
+        excluded=snapshot.get("excluded", []),
+        created_at=lead.created_at,
+        updated_at=lead.updated_at,
+    )
+
+
+def lead_detail(lead: LeadRow, events: list[LeadEventRow]) -> LeadDetail:
+    history = [
+        LeadEventRead(
+            at=event.at,
+            kind=event.kind,  # type: ignore[arg-type]
+            partner_id=event.partner_id,
+            actor=Actor(
+                role=event.actor_role,  # type: ignore[arg-type]
+                key_id=event.actor_key_id,
+                on_behalf_of_partner_id=event.on_behalf_of_partner_id,
+            ),
+            reason=event.reason,
+        )
+        for event in events
+    ]
+    return LeadDetail(**lead_read(lead).model_dump(), history=history)

@@ -1,0 +1,286 @@
+"""Lead routing behaviour: route at once, offer, accept, decline, expire, close. Never commits.
+
+A lead holds one offer at a time. Each offer takes a unit of the partner's capacity in the
+database (see `repository.take_capacity`); a decline, an expiry or a close gives it back.
+Concurrent changes to one lead are refused by its version column (409), never merged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from geopy.geocoders.base import Geocoder
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.errors import Conflict, NotFound
+from api.settings import Settings
+from indexing.protocol import PartnerIndex
+from matcher.accounts import service as accounts
+from matcher.accounts.schemas import AccountCheck, Holder
+from matcher.leads import repository
+from matcher.leads.models import ACCEPTED, DIRECT, OFFERED, UNASSIGNED, Lead, LeadEvent
+from matcher.leads.policy import offer_order
+from matcher.leads.ranking import LeadRanking, rank_lead
+from matcher.leads.schemas import Actor
+from scoring.schemas import LeadIn, RankedCandidate
+
+SYSTEM = Actor(role="system", key_id=None, on_behalf_of_partner_id=None)
+BALANCE_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Routing:
+    """What routing needs besides the lead: the index, the geocoder and the rules."""
+
+    index: PartnerIndex
+    geocoder: Geocoder
+    settings: Settings
+    policy: str
+    limit: int
+
+
+def create_lead(
+    session: Session, lead: LeadIn, *, routing: Routing, actor: Actor, now: datetime
+) -> Lead:
+    """Store the lead and route it at once: direct, to the account's holder, or the best.
+
+    Everything is read (conflict check, ranking) before the first write, so the write
+    transaction stays short; on SQLite it holds the one database-wide write lock.
+    """
+    check = accounts.check(
+        session,
+        name=lead.customer.name,
+        domain=lead.customer.domain,
+        now=now,
+        threshold=routing.settings.account_match_threshold,
+    )
+    holder = check.holder
+    direct = holder is not None and holder.kind == "direct"
+    reserved_for = holder.partner_id if holder is not None else None
+    ranking = None
+    if not direct:
+        ranking = rank_lead(
+            session,
+            lead,
+            index=routing.index,
+            geocoder=routing.geocoder,
+            now=now,
+            limit=routing.limit,
+            reserved_for=reserved_for,
+        )
+    row = Lead(
+        title=lead.title,
+        customer_name=lead.customer.name,
+        customer_domain=lead.customer.domain,
+        request=lead.model_dump(mode="json"),
+        policy=routing.policy,
+        status=UNASSIGNED,
+        account_id=_account_id(check),
+        offers=0,
+        ranking=_snapshot(ranking, holder=holder),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    _record(session, row, kind="created", actor=actor, now=now)
+    if direct:
+        _finish(session, row, status=DIRECT, reason="direct_account", now=now)
+    elif reserved_for is not None and ranking is not None and not ranking.candidates:
+        _finish(session, row, status=UNASSIGNED, reason="reserved_partner_ineligible", now=now)
+    else:
+        offer_next(session, row, settings=routing.settings, now=now)
+    return row
+
+
+def get_lead(session: Session, lead_id: int) -> Lead:
+    lead = repository.get_lead(session, lead_id)
+    if lead is None:
+        raise NotFound(f"lead {lead_id} not found")
+    return lead
+
+
+def accept(session: Session, lead: Lead, *, actor: Actor, now: datetime) -> Lead:
+    """The partner takes the offer; the lead keeps its capacity slot until closed."""
+    partner_id = _open_offer(lead, now=now)
+    _claim(session, lead, now=now)
+    lead.status, lead.accepted_at = ACCEPTED, now
+    repository.count_outcome(session, partner_id, accepted=1)
+    _record(session, lead, kind="accepted", actor=actor, now=now, partner_id=partner_id)
+    return lead
+
+
+def decline(
+    session: Session, lead: Lead, *, reason: str, actor: Actor, settings: Settings, now: datetime
+) -> Lead:
+    """The partner turns the offer down; the lead moves on to the next candidate."""
+    _open_offer(lead, now=now)
+    _claim(session, lead, now=now)
+    _withdraw(session, lead, kind="declined", actor=actor, reason=reason, now=now)
+    offer_next(session, lead, settings=settings, now=now)
+    return lead
+
+
+def expire(session: Session, lead: Lead, *, settings: Settings, now: datetime) -> bool:
+    """Moves a lead whose offer timed out on; False when it was not (or no longer) due."""
+    if lead.status != OFFERED or lead.accept_by is None or lead.accept_by > now:
+        return False
+    _claim(session, lead, now=now)
+    _withdraw(session, lead, kind="expired", actor=SYSTEM, reason="sla_timeout", now=now)
+    offer_next(session, lead, settings=settings, now=now)
+    return True
+
+
+def close(session: Session, lead: Lead, *, outcome: str, actor: Actor, now: datetime) -> Lead:
+    """The partner reports the deal won or lost; its capacity is freed."""
+    if lead.status != ACCEPTED or lead.outcome is not None or lead.assigned_partner_id is None:
+        raise Conflict(f"lead {lead.id} is not an accepted, open lead")
+    partner_id = lead.assigned_partner_id
+    _claim(session, lead, now=now)
+    lead.outcome, lead.closed_at = outcome, now
+    repository.release_capacity(session, partner_id)
+    repository.count_outcome(session, partner_id, closed=1, won=int(outcome == "won"))
+    _record(
+        session, lead, kind="closed", actor=actor, now=now, partner_id=partner_id, reason=outcome
+    )
+    return lead
+
+
+def offer_next(session: Session, lead: Lead, *, settings: Settings, now: datetime) -> None:
+    """Offer to the next eligible candidate that has not had the lead and has capacity;
+    unassigned after `lead_max_offers` offers or when nobody is left."""
+    if lead.offers >= settings.lead_max_offers:
+        _finish(session, lead, status=UNASSIGNED, reason="max_offers_reached", now=now)
+        return
+    had = repository.partners_offered(session, lead.id)
+    remaining = [c for c in _candidates(lead) if c.partner_id not in had]
+    recent = (
+        repository.recent_offers(
+            session, [c.partner_id for c in remaining], since=now - BALANCE_WINDOW
+        )
+        if lead.policy == "balanced"
+        else {}
+    )
+    order = offer_order(
+        remaining, policy=lead.policy, margin=settings.lead_balance_margin, recent_offers=recent
+    )
+    full: list[int] = []
+    for partner_id in order:
+        if repository.take_capacity(session, partner_id):
+            _exclude_at_capacity(lead, full)
+            lead.status, lead.reason, lead.assigned_partner_id = OFFERED, None, partner_id
+            lead.offers += 1
+            lead.offered_at, lead.accept_by, lead.updated_at = now, _deadline(now, settings), now
+            _record(session, lead, kind="offered", actor=SYSTEM, now=now, partner_id=partner_id)
+            return
+        full.append(partner_id)  # filled up by concurrent leads since the ranking
+    _exclude_at_capacity(lead, full)
+    _finish(session, lead, status=UNASSIGNED, reason="no_eligible_partner", now=now)
+
+
+def history(session: Session, lead: Lead) -> list[LeadEvent]:
+    return repository.events_of(session, lead.id)
+
+
+def _candidates(lead: Lead) -> list[RankedCandidate]:
+    return [RankedCandidate.model_validate(c) for c in lead.ranking.get("candidates", [])]
+
+
+def _snapshot(ranking: LeadRanking | None, *, holder: Holder | None) -> dict[str, Any]:
+    """The routing-time facts kept with the lead: the account holder and the ranking."""
+    snapshot: dict[str, Any] = {"account": holder.model_dump(mode="json") if holder else None}
+    if ranking is not None:
+        snapshot.update(
+            weights_version=ranking.weights_version,
+            location=ranking.location.model_dump(),
+            candidates=[c.model_dump(mode="json") for c in ranking.candidates],
+            excluded=[e.model_dump(mode="json") for e in ranking.excluded],
+        )
+    return snapshot
+
+
+def _exclude_at_capacity(lead: Lead, partner_ids: list[int]) -> None:
+    """Moves candidates found full at offer time from the candidates to the excluded."""
+    if not partner_ids:
+        return
+    full = set(partner_ids)
+    ranking: dict[str, Any] = dict(lead.ranking)
+    ranking["candidates"] = [c for c in ranking["candidates"] if c["partner_id"] not in full]
+    ranking["excluded"] = ranking["excluded"] + [
+        {"partner_id": partner_id, "reason": "at_capacity"} for partner_id in partner_ids
+    ]
+    lead.ranking = ranking
+
+
+def _open_offer(lead: Lead, *, now: datetime) -> int:
+    """The partner holding the lead's open offer; 409 when there is none (or it lapsed)."""
+    if lead.status != OFFERED or lead.assigned_partner_id is None:
+        raise Conflict(f"lead {lead.id} is {lead.status}, not offered")
+    if lead.accept_by is not None and lead.accept_by <= now:
+        raise Conflict(f"the offer of lead {lead.id} expired at {lead.accept_by.isoformat()}")
+    return lead.assigned_partner_id
+
+
+def _withdraw(
+    session: Session, lead: Lead, *, kind: str, actor: Actor, reason: str, now: datetime
+) -> None:
+    """Ends the open offer (declined or expired) and frees the partner's capacity."""
+    partner_id = lead.assigned_partner_id
+    assert partner_id is not None
+    repository.release_capacity(session, partner_id)
+    _record(session, lead, kind=kind, actor=actor, now=now, partner_id=partner_id, reason=reason)
+    lead.assigned_partner_id, lead.offered_at, lead.accept_by = None, None, None
+
+
+def _finish(session: Session, lead: Lead, *, status: str, reason: str, now: datetime) -> None:
+    lead.status, lead.reason, lead.updated_at = status, reason, now
+    lead.assigned_partner_id, lead.offered_at, lead.accept_by = None, None, None
+    kind = "direct" if status == DIRECT else "unassigned"
+    _record(session, lead, kind=kind, actor=SYSTEM, now=now, reason=reason)
+
+
+def _record(
+    session: Session,
+    lead: Lead,
+    *,
+    kind: str,
+    actor: Actor,
+    now: datetime,
+    partner_id: int | None = None,
+    reason: str | None = None,
+) -> None:
+    session.add(
+        LeadEvent(
+            lead_id=lead.id,
+            at=now,
+            kind=kind,
+            partner_id=partner_id,
+            actor_role=actor.role,
+            actor_key_id=actor.key_id,
+            on_behalf_of_partner_id=actor.on_behalf_of_partner_id,
+            reason=reason,
+        )
+    )
+
+
+def _deadline(now: datetime, settings: Settings) -> datetime:
+    return now + timedelta(hours=settings.lead_accept_hours)
+
+
+def _account_id(check: AccountCheck) -> int | None:
+    if check.holder is not None:
+        return check.holder.account_id
+    return check.matches[0].account_id if check.matches else None
+
+
+def _claim(session: Session, lead: Lead, *, now: datetime) -> None:
+    """Writes the lead first (UPDATE ... WHERE version = loaded version), so of two concurrent
+    changes the second finds the version moved: a 409, never a merge."""
+    lead.updated_at = now
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise Conflict(f"lead {lead.id} was changed concurrently; reload it") from exc

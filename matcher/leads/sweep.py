@@ -1,0 +1,76 @@
+"""SLA enforcement: offers past `accept_by` move on to the next candidate; lapsed idempotency
+keys are purged. Run by `partnermatch sweep` and by a background task of the service."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from api.database import transaction
+from api.errors import Conflict
+from api.settings import Settings
+from matcher.leads import repository, service
+
+log = logging.getLogger("partnermatch.sweep")
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    expired: int
+    keys_purged: int
+
+
+def sweep(sessions: sessionmaker[Session], *, settings: Settings, now: datetime) -> SweepReport:
+    """Expire every offer due at `now`, one transaction per lead so that an accept racing the
+    sweep wins or loses cleanly (the loser sees the lead's version move and skips it)."""
+    expired = 0
+    while True:
+        with transaction(sessions) as session:
+            due = repository.due_offers(session, now=now, limit=BATCH)
+        for lead_id in due:
+            with suppress(Conflict), transaction(sessions) as session:
+                lead = repository.get_lead(session, lead_id)
+                if lead is not None and service.expire(session, lead, settings=settings, now=now):
+                    expired += 1
+        if len(due) < BATCH:
+            break
+    with transaction(sessions) as session:
+        purged = repository.delete_expired_keys(session, now=now)
+    return SweepReport(expired=expired, keys_purged=purged)
+
+
+@asynccontextmanager
+async def background_sweeper(app: FastAPI) -> AsyncIterator[None]:
+    """Sweep every `settings.sweep_interval_seconds` while the app runs (lifespan helper)."""
+    task = asyncio.create_task(_sweep_forever(app))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
+async def _sweep_forever(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    while True:
+        await asyncio.sleep(settings.sweep_interval_seconds)
+        try:
+            report = await run_in_threadpool(
+                sweep, app.state.sessionmaker, settings=settings, now=app.state.clock()
+            )
+        except Exception:  # a failed round is logged; the next one retries
+            log.exception("SLA sweep failed")
+            continue
+        if report.expired:
+            log.info("SLA sweep: %d offers expired", report.expired)

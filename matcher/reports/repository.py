@@ -1,0 +1,58 @@
+"""Every query of the routing report: aggregates of the leads created in a time window."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from matcher.leads.models import OFFERED, Lead, LeadEvent
+
+
+def status_counts(
+    session: Session, *, start: datetime, end: datetime
+) -> dict[str, tuple[int, int, int]]:
+    """Per status: (leads, leads offered at least once, offers beyond each lead's first)."""
+    query = (
+        select(
+            Lead.status,
+            func.count(),
+            func.sum(case((Lead.offers > 0, 1), else_=0)),
+            func.sum(case((Lead.offers > 1, Lead.offers - 1), else_=0)),
+        )
+        .where(Lead.created_at >= start, Lead.created_at < end)
+        .group_by(Lead.status)
+    )
+    return {
+        status: (n, int(offered), int(moved))
+        for status, n, offered, moved in session.execute(query).tuples()
+    }
+
+
+def acceptance_times(session: Session, *, start: datetime, end: datetime) -> list[float]:
+    """Seconds from creation to acceptance of each accepted lead."""
+    query = select(Lead.created_at, Lead.accepted_at).where(
+        Lead.created_at >= start, Lead.created_at < end, Lead.accepted_at.is_not(None)
+    )
+    rows = session.execute(query).tuples()
+    return [(accepted - created).total_seconds() for created, accepted in rows if accepted]
+
+
+def leads_per_partner(session: Session, *, start: datetime, end: datetime) -> list[tuple[int, int]]:
+    """(partner_id, distinct leads offered to it), most leads first, then by id."""
+    leads = func.count(func.distinct(LeadEvent.lead_id))
+    query = (
+        select(LeadEvent.partner_id, leads)
+        .join(Lead, Lead.id == LeadEvent.lead_id)
+        .where(
+            LeadEvent.kind == OFFERED,
+            LeadEvent.partner_id.is_not(None),
+            Lead.created_at >= start,
+            Lead.created_at < end,
+        )
+        .group_by(LeadEvent.partner_id)
+        .order_by(leads.desc(), LeadEvent.partner_id)
+    )
+    rows = session.execute(query).tuples()
+    return [(partner_id, n) for partner_id, n in rows if partner_id is not None]

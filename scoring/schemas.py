@@ -1,0 +1,185 @@
+"""Models of a lead as scored (`LeadIn`), of its ranking, and of the stale-profile listing.
+
+`LeadIn` is the lead of the v1 contract; lead routing (matcher/) validates leads with it too.
+Scores and contributions are 0-1, distances km.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from profiles.schemas import (
+    CountryCode,
+    Industry,
+    LanguageCode,
+    Name,
+    Products,
+    Strict,
+    _unique_folded,
+)
+from profiles.taxonomy import canonical_skill
+from scoring.scorer import Ranking
+from scoring.weights import FEATURES
+
+_DOMAIN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$"
+
+SkillName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(canonical_skill)]
+SkillNames = Annotated[list[SkillName], Field(max_length=50), AfterValidator(_unique_folded)]
+CertificationName = Annotated[str, Field(min_length=1, max_length=200)]
+CertificationNames = Annotated[
+    list[CertificationName], Field(max_length=20), AfterValidator(_unique_folded)
+]
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+Domain = Annotated[str, BeforeValidator(_lower), Field(max_length=253, pattern=_DOMAIN)]
+
+
+class PlaceIn(Strict):
+    """A place: lat and lon (degrees), or a city and/or country geocoded offline."""
+
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    city: str | None = Field(default=None, min_length=1, max_length=100)
+    country: CountryCode | None = None
+
+    @model_validator(mode="after")
+    def _coordinates_paired(self) -> PlaceIn:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        return self
+
+    @property
+    def placeable(self) -> bool:
+        return any(value is not None for value in (self.lat, self.city, self.country))
+
+
+class CustomerIn(PlaceIn):
+    name: Name
+    domain: Domain | None = None
+
+
+class LeadIn(Strict):
+    """A lead (opportunity); it is placed at `location`, else at its customer's place."""
+
+    title: Name
+    customer: CustomerIn
+    location: PlaceIn | None = Field(default=None, validate_default=True)
+    required_skills: SkillNames = Field(default_factory=list)
+    preferred_skills: SkillNames = Field(default_factory=list)
+    required_certifications: CertificationNames = Field(default_factory=list)
+    preferred_certifications: CertificationNames = Field(default_factory=list)
+    industry: Industry | None = None
+    products: Products = Field(default_factory=list)
+    language: LanguageCode | None = None
+    deal_size: float | None = Field(default=None, ge=0, le=1e12)
+
+    @field_validator("location")
+    @classmethod
+    def _placed(cls, location: PlaceIn | None, info: ValidationInfo) -> PlaceIn | None:
+        if "customer" not in info.data:
+            return location  # the customer is invalid; its own error is reported
+        if location is None and not info.data["customer"].placeable:
+            raise ValueError("give a location, or a customer with lat/lon, a city or a country")
+        if location is not None and not location.placeable:
+            raise ValueError("give lat and lon, a city or a country")
+        return location
+
+
+class Coordinates(BaseModel):
+    lat: float
+    lon: float
+
+
+class FeatureContribution(BaseModel):
+    feature: str
+    value: float = Field(description="the feature's 0-1 value")
+    weight: float = Field(description="its share of the 0-1 score")
+    contribution: float = Field(description="weight x value, rounded to 6 decimals")
+
+
+class RankedCandidate(BaseModel):
+    partner_id: int
+    score: float = Field(description="0-1, the sum of the explanation's contributions")
+    distance_km: float
+    explanation: list[FeatureContribution]
+
+
+ExclusionReason = Literal[
+    "stale_profile", "account_conflict", "at_capacity", "missing_certification", "out_of_range"
+]
+
+
+class ExcludedCandidate(BaseModel):
+    partner_id: int
+    reason: ExclusionReason
+
+
+class LeadPreview(BaseModel):
+    weights_version: str
+    location: Coordinates
+    candidates: list[RankedCandidate]
+    excluded: list[ExcludedCandidate]
+
+
+def ranked_candidates(ranking: Ranking, *, limit: int) -> list[RankedCandidate]:
+    """The best `limit` candidates of a ranking with their explanations."""
+    weights = ranking.weights.tolist()
+    return [
+        RankedCandidate(
+            partner_id=partner_id,
+            score=score,
+            distance_km=distance,
+            explanation=[
+                FeatureContribution(feature=f, value=round(v, 4), weight=w, contribution=c)
+                for f, v, w, c in zip(FEATURES, values, weights, contributions, strict=True)
+            ],
+        )
+        for partner_id, score, distance, values, contributions in zip(
+            ranking.partner_ids[:limit].tolist(),
+            ranking.scores[:limit].tolist(),
+            ranking.distance_km[:limit].tolist(),
+            ranking.values[:limit].tolist(),
+            ranking.contributions[:limit].tolist(),
+            strict=True,
+        )
+    ]
+
+
+def excluded_candidates(ranking: Ranking) -> list[ExcludedCandidate]:
+    return [
+        ExcludedCandidate(partner_id=partner_id, reason=reason)  # type: ignore[arg-type]
+        for partner_id, reason in zip(
+            ranking.excluded_ids.tolist(), ranking.excluded_reason_names(), strict=True
+        )
+    ]
+
+
+class StalePartner(BaseModel):
+    partner_id: int
+    name: str
+    status: Literal["due", "stale"]
+    reasons: list[str]
+    confirmed_at: datetime = Field(description="the later of its last update and attestation")
+    since: date = Field(description="the day it became due, or stale (UTC)")
+    days_overdue: int = Field(description="whole days since `since`")
+    reminder_due_on: date = Field(description="the next reminder day, today or later (UTC)")
+
+
+class StalePage(BaseModel):
+    items: list[StalePartner]
+    next_cursor: str | None

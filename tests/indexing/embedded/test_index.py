@@ -1,0 +1,157 @@
+"""The embedded index follows the store: catch-up, delta and merge, gaps, convergence."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime
+
+from sqlalchemy import Engine, delete, insert
+
+from indexing.embedded import EmbeddedIndex
+from indexing.protocol import SearchQuery
+from profiles.models import ChangeLogEntry
+from tests.indexing.embedded.conftest import IndexFactory
+from tests.indexing.factories import BERLIN, add_partner, delete_partner, update_partner
+
+
+def found(index: EmbeddedIndex, **query: object) -> set[int]:
+    """Ids of every partner the index returns for a query (all pages)."""
+    result = index.search(SearchQuery(on_date=date.today(), limit=1000, **query))  # type: ignore[arg-type]
+    return {hit.partner_id for hit in result.items}
+
+
+class TestCatchUp:
+    def test_a_new_partner_is_searchable_after_catch_up(
+        self, store: Engine, open_index: IndexFactory, now: datetime
+    ) -> None:
+        index = open_index()
+        partner = add_partner(store, name="Zugspitz Systems", now=now)
+        assert found(index, q="zugspitz") == set()
+        assert index.catch_up() == 1
+        assert found(index, q="zugspitz") == {partner}
+
+    def test_an_update_replaces_the_old_version(
+        self, store: Engine, open_index: IndexFactory, now: datetime
+    ) -> None:
+        partner = add_partner(store, name="Old Name", now=now)
+        index = open_index()
+        update_partner(store, partner, name="Fresh Name", offices=[BERLIN])
+        index.catch_up()
+        assert found(index, q="old") == set()
+        assert found(index, q="fresh") == {partner}
+        assert found(index, near=(52.52, 13.4), radius_km=10) == {partner}
+        assert index.stats().partners == 1
+
+    def test_a_deleted_partner_disappears(
+        self, store: Engine, open_index: IndexFactory, now: datetime
+    ) -> None:
+        kept = add_partner(store, name="Kept", now=now)
+        gone = add_partner(store, name="Gone", now=now)
+        index = open_index()
+        delete_partner(store, gone)
+        index.catch_up()
+        assert found(index) == {kept}
+        assert index.stats().partners == 1
+
+    def test_lag_counts_unapplied_changes(
+        self, store: Engine, open_index: IndexFactory, now: datetime
+    ) -> None:
+        index = open_index()
+        assert index.lag() == 0
+        add_partner(store, name="One", now=now)
+        add_partner(store, name="Two", now=now)
+        assert index.lag() == 2
+        index.catch_up()
+        assert index.lag() == 0
+        assert index.stats().last_seq == 2
+
+
+class TestDeltaAndMerge:
+    def test_writes_land_in_the_delta_and_a_merge_keeps_every_answer(
+        self, store: Engine, open_index: IndexFactory, now: datetime
+    ) -> None:
+        first = add_partner(store, name="Alpha Cloud", now=now)
+        index = open_index(merge_at=1000)
+        second = add_partner(store, name="Beta Cloud", now=now)
+        update_partner(store, first, name="Alpha Cloud Renamed")
+        index.catch_up()
+        assert index.stats().delta_size == 2
+        before = index.search(SearchQuery(on_date=date.today(), q="cloud"))
+        index.merge()
+        after = index.search(SearchQuery(on_date=date.today(), q="cloud"))
+        assert index.stats().delta_size == 0
+        assert after == before
+        assert {hit.partner_id for hit in after.items} == {first, second}
+
+    def test_a_full_delta_is_merged_in_the_background(
+        self, store: Engine, open_index: IndexFactory, now: datetime
+    ) -> None:
+        index = open_index(merge_at=3)
+        ids = {add_partner(store, name=f"Partner {i}", now=now) for i in range(4)}
+        index.catch_up()
+        _wait_for(lambda: index.stats().delta_size == 0)
+        assert found(index) == ids
+
+
+class TestChangeLogGaps:
+    def test_an_entry_committed_after_a_higher_one_is_not_skipped(
+        self, store: Engine, open_index: IndexFactory, now: datetime
+    ) -> None:
+        index = open_index()
+        late = add_partner(store, name="Late Commit", now=now)
+        early = add_partner(store, name="Early Commit", now=now)
+        late_entry = _take_log_entry(store, partner_id=late)  # as if still uncommitted
+        index.catch_up()
+        assert found(index) == {early}
+        _put_log_entry(store, late_entry)  # the lower seq commits now
+        index.catch_up()
+        assert found(index) == {early, late}
+
+
+class TestConvergence:
+    def test_two_indexes_on_one_store_agree_after_catching_up(
+        self, store: Engine, open_index: IndexFactory, now: datetime
+    ) -> None:
+        first, second = open_index(), open_index()
+        partner = add_partner(store, name="Shared Partner", now=now)
+        doomed = add_partner(store, name="Doomed Partner", now=now)
+        first.catch_up()
+        delete_partner(store, doomed)
+        first.catch_up()
+        second.catch_up()
+        query = SearchQuery(on_date=date.today(), q="partner")
+        assert first.search(query) == second.search(query)
+        assert found(first, q="partner") == {partner}
+
+    def test_polling_indexes_converge_within_a_second(
+        self, store: Engine, open_index: IndexFactory, now: datetime
+    ) -> None:
+        indexes = [open_index(), open_index()]
+        for index in indexes:
+            index.start_polling(0.1)
+        partner = add_partner(store, name="Polled Partner", now=now)
+        started = time.monotonic()
+        _wait_for(lambda: all(found(index, q="polled") == {partner} for index in indexes))
+        assert time.monotonic() - started < 1.0
+
+
+def _wait_for(condition: object, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
+
+
+def _take_log_entry(engine: Engine, *, partner_id: int) -> dict[str, object]:
+    with engine.begin() as connection:
+        row = connection.execute(
+            delete(ChangeLogEntry)
+            .where(ChangeLogEntry.partner_id == partner_id)
+            .returning(*ChangeLogEntry.__table__.columns)
+        ).one()
+    return dict(row._mapping)
+
+
+def _put_log_entry(engine: Engine, entry: dict[str, object]) -> None:
+    with engine.begin() as connection:
+        connection.execute(insert(ChangeLogEntry), [entry])

@@ -1,0 +1,69 @@
+"""GET /v1/reports/routing on a known history: every figure checked by hand."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Clock
+from tests.matcher.factories import (
+    accept,
+    create_account,
+    decline,
+    error_fields,
+    post_lead,
+    skilled_partner,
+)
+
+BEST = {"policy": "best"}
+
+
+class TestRoutingReport:
+    def test_figures_of_a_known_history(self, client: TestClient, clock: Clock) -> None:
+        first, second, third = (skilled_partner(client, aws_level=level) for level in (5, 4, 3))
+        create_account(client, name="Globex", owner="direct")
+        start = clock.now
+        a, b, c = (post_lead(client, params=BEST)["id"] for _ in range(3))
+        post_lead(client, customer={"name": "Globex", "city": "Munich"})  # direct
+        post_lead(client, params=BEST)  # stays offered
+        clock.advance(hours=1)
+        accept(client, a)  # 1 h to accept
+        decline(client, b)  # to the second partner
+        decline(client, c)
+        clock.advance(hours=2)
+        accept(client, b)  # 3 h to accept, after one reassignment
+        decline(client, c)
+        decline(client, c)  # third decline: unassigned
+        clock.advance(days=1)
+        post_lead(client)  # outside the window
+
+        window = {"from": start.isoformat(), "to": (start + timedelta(hours=12)).isoformat()}
+        report = client.get("/v1/reports/routing", params=window).json()
+
+        assert report["leads"] == 5
+        assert report["by_status"] == {"offered": 1, "accepted": 2, "unassigned": 1, "direct": 1}
+        assert report["acceptance_rate"] == pytest.approx(2 / 4)
+        assert report["time_to_accept_seconds"] == {"median": 7200.0, "p90": 10080.0}
+        assert report["reassignments"] == 3
+        assert report["leads_per_partner"] == [
+            {"partner_id": first, "leads": 4},
+            {"partner_id": second, "leads": 2},
+            {"partner_id": third, "leads": 1},
+        ]
+        assert report["gini"] == pytest.approx(6 / 21)
+
+    def test_an_empty_window(self, client: TestClient) -> None:
+        report = client.get("/v1/reports/routing").json()
+        assert report["leads"] == 0
+        assert report["acceptance_rate"] is None and report["gini"] is None
+
+    def test_a_reversed_window_is_refused(self, client: TestClient, clock: Clock) -> None:
+        params = {"from": clock.now.isoformat(), "to": (clock.now - timedelta(days=1)).isoformat()}
+        response = client.get("/v1/reports/routing", params=params)
+        assert (response.status_code, error_fields(response)) == (422, {"from"})
+
+    def test_malformed_dates_are_named(self, client: TestClient) -> None:
+        response = client.get("/v1/reports/routing", params={"from": "yesterday", "to": "x"})
+        assert (response.status_code, error_fields(response)) == (422, {"from", "to"})
