@@ -22,10 +22,13 @@ from matcher.leads.schemas import (
     CloseIn,
     DeclineIn,
     LeadDetail,
+    LeadPage,
     LeadRead,
+    LeadStatus,
     Policy,
     lead_detail,
     lead_read,
+    lead_summary,
 )
 from scoring.schemas import LeadIn
 
@@ -95,6 +98,26 @@ def create_lead(
     return JSONResponse(
         body.model_dump(mode="json"), status_code=201, headers={"Location": f"/v1/leads/{row.id}"}
     )
+
+
+@router.get("", response_model=LeadPage, dependencies=[MANAGERS_OR_ASSIGNEE])
+def list_leads(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    status: Annotated[list[LeadStatus], Query(description="Any of these statuses")] = [],  # noqa: B006
+    partner_id: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Staff only: leads held by it")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(pattern=r"^[1-9][0-9]{0,18}$")] = None,
+) -> LeadPage:
+    """Leads newest first; a partner key lists only the leads offered to or accepted by it."""
+    if principal.role is Role.PARTNER:
+        partner_id = principal.partner_id
+    rows, next_cursor = service.list_leads(
+        session, statuses=status, partner_id=partner_id, cursor=cursor, limit=limit
+    )
+    return LeadPage(items=[lead_summary(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.get("/{lead_id}", response_model=LeadDetail, dependencies=[MANAGERS_OR_ASSIGNEE])

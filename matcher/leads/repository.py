@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,25 @@ from profiles.models import Partner
 
 def get_lead(session: Session, lead_id: int) -> Lead | None:
     return session.get(Lead, lead_id)
+
+
+def list_leads(
+    session: Session,
+    *,
+    statuses: Collection[str],
+    partner_id: int | None,
+    before_id: int | None,
+    limit: int,
+) -> list[Lead]:
+    """Newest first; `before_id` continues a previous page."""
+    query = select(Lead).order_by(Lead.id.desc()).limit(limit)
+    if statuses:
+        query = query.where(Lead.status.in_(statuses))
+    if partner_id is not None:
+        query = query.where(Lead.assigned_partner_id == partner_id)
+    if before_id is not None:
+        query = query.where(Lead.id < before_id)
+    return list(session.scalars(query))
 
 
 def events_of(session: Session, lead_id: int) -> list[LeadEvent]:

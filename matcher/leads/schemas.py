@@ -43,7 +43,9 @@ class LeadEventRead(BaseModel):
     reason: str | None
 
 
-class LeadRead(BaseModel):
+class LeadSummary(BaseModel):
+    """A lead in a list: where it stands, without its ranking."""
+
     id: int
     title: str
     status: LeadStatus
@@ -54,13 +56,21 @@ class LeadRead(BaseModel):
     accepted_at: datetime | None
     outcome: Literal["won", "lost"] | None
     offers: int = Field(description="How many partners it has been offered to")
+    created_at: datetime
+
+
+class LeadPage(BaseModel):
+    items: list[LeadSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page")
+
+
+class LeadRead(LeadSummary):
     policy: Policy
     account: Holder | None = Field(description="The customer's holder, when the account is held")
     weights_version: str | None
     location: Coordinates | None
     candidates: list[RankedCandidate]
     excluded: list[ExcludedCandidate]
-    created_at: datetime
     updated_at: datetime
 
 
@@ -68,10 +78,8 @@ class LeadDetail(LeadRead):
     history: list[LeadEventRead]
 
 
-def lead_read(lead: LeadRow) -> LeadRead:
-    """The API view of a stored lead, its routing-time ranking included."""
-    snapshot = lead.ranking
-    return LeadRead(
+def lead_summary(lead: LeadRow) -> LeadSummary:
+    return LeadSummary(
         id=lead.id,
         title=lead.title,
         status=lead.status,  # type: ignore[arg-type]
@@ -82,13 +90,21 @@ def lead_read(lead: LeadRow) -> LeadRead:
         accepted_at=lead.accepted_at,
         outcome=lead.outcome,  # type: ignore[arg-type]
         offers=lead.offers,
+        created_at=lead.created_at,
+    )
+
+
+def lead_read(lead: LeadRow) -> LeadRead:
+    """The API view of a stored lead, its routing-time ranking included."""
+    snapshot = lead.ranking
+    return LeadRead(
+        **lead_summary(lead).model_dump(),
         policy=lead.policy,  # type: ignore[arg-type]
         account=snapshot.get("account"),  # type: ignore[arg-type]
         weights_version=snapshot.get("weights_version"),
         location=snapshot.get("location"),  # type: ignore[arg-type]
         candidates=snapshot.get("candidates", []),
         excluded=snapshot.get("excluded", []),
-        created_at=lead.created_at,
         updated_at=lead.updated_at,
     )
 

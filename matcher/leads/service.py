@@ -103,6 +103,25 @@ def get_lead(session: Session, lead_id: int) -> Lead:
     return lead
 
 
+def list_leads(
+    session: Session,
+    *,
+    statuses: list[str],
+    partner_id: int | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Lead], str | None]:
+    """A page of leads, newest first, and the cursor of the next page (None at the end)."""
+    rows = repository.list_leads(
+        session,
+        statuses=statuses,
+        partner_id=partner_id,
+        before_id=int(cursor) if cursor else None,
+        limit=limit,
+    )
+    return rows, (str(rows[-1].id) if len(rows) == limit else None)
+
+
 def accept(session: Session, lead: Lead, *, actor: Actor, now: datetime) -> Lead:
     """The partner takes the offer; the lead keeps its capacity slot until closed."""
     partner_id = _open_offer(lead, now=now)

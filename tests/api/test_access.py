@@ -131,6 +131,7 @@ ROUTES: dict[str, Row] = {
     "POST /v1/leads": managers_only("/v1/leads", ok=422, body={}),
     # Partner-scoped lead routes on an unknown id: partners pass the rule and get the 404.
     # tests/api/test_partner_access.py checks them on a real lead offered to partner A.
+    "GET /v1/leads": row("/v1/leads", admin=200, manager=200, own=200, other=200, public=401),
     "GET /v1/leads/{lead_id}": row(
         "/v1/leads/999999", admin=404, manager=404, own=404, other=404, public=401
     ),
