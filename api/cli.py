@@ -20,6 +20,7 @@ from api.database import transaction
 from api.runtime import Runtime, runtime
 from api.settings import Settings
 from indexing import cli as search_cli
+from indexing.opensearch import cli as opensearch_cli
 from matcher import cli as matcher_cli
 from profiles import repository, service
 from profiles.schemas import ImportReport
@@ -30,6 +31,8 @@ app = typer.Typer(help="partnermatch: partner search, lead routing and profile h
 app.add_typer(keys_cli.app, name="keys")
 app.command("route")(scoring_cli.route)
 app.command("search")(search_cli.search)
+app.command("reindex")(opensearch_cli.reindex_command)
+app.command("sync")(opensearch_cli.sync_command)
 app.command("sweep")(matcher_cli.sweep)
 console = Console()
 

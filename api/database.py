@@ -6,13 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from api.errors import NotFound
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -41,6 +43,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     pass
+
+
+_Row = TypeVar("_Row", bound=Base)
 
 
 def make_engine(url: str) -> Engine:
@@ -78,6 +83,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def get_or_not_found(session: Session, model: type[_Row], ident: int, *, what: str) -> _Row:
+    """The row with primary key `ident`, or the contract's 404 naming `what` was missing."""
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(f"{what} {ident} not found")
+    return row
 
 
 def upgrade_database(engine: Engine) -> None:

@@ -28,9 +28,9 @@ from sqlalchemy import Engine, select
 
 from api.access.models import Role
 from api.access.service import renew_named_key
-from api.database import make_engine, make_sessionmaker, transaction, upgrade_database
+from api.database import make_sessionmaker, transaction
 from api.settings import Settings
-from bench.store_seed import seed_store, seeded_count
+from bench.store_seed import open_seeded_store
 from indexing.factory import open_index
 from profiles.geocoding import make_geocoder
 from profiles.models import Location, Partner, PartnerSkill
@@ -54,12 +54,7 @@ def main() -> None:
         index_dir=str(VAR / f"preview-{args.partners}-index"),
     )
     VAR.mkdir(exist_ok=True)
-    engine = make_engine(settings.database_url)
-    upgrade_database(engine)
-    if seeded_count(engine) == 0:
-        started = time.perf_counter()
-        seed_store(engine, count=args.partners, seed=args.seed, today=datetime.now(UTC).date())
-        print(f"seeded {args.partners:,} partners in {time.perf_counter() - started:.0f} s")
+    engine = open_seeded_store(settings.database_url, count=args.partners, seed=args.seed)
     leads = generate_leads(engine, count=args.leads, seed=args.seed)
 
     started = time.perf_counter()

@@ -26,10 +26,10 @@ from sqlalchemy import Engine, delete
 
 from api.access.models import Role
 from api.access.service import renew_named_key
-from api.database import make_engine, make_sessionmaker, transaction, upgrade_database
+from api.database import make_sessionmaker, transaction
 from api.settings import Settings
 from bench.preview_bench import PORT, VAR, generate_leads, report, serving
-from bench.store_seed import seed_store, seeded_count
+from bench.store_seed import open_seeded_store
 from matcher.leads.models import IdempotencyKey, Lead, LeadEvent, PartnerLeadStats
 
 
@@ -47,12 +47,7 @@ def main() -> None:
         database_url=args.database_url or f"sqlite:///{VAR / f'routing-{args.partners}.db'}",
         index_dir=str(VAR / f"routing-{args.partners}-{_backend(args.database_url)}-index"),
     )
-    engine = make_engine(settings.database_url)
-    upgrade_database(engine)
-    if seeded_count(engine) == 0:
-        started = time.perf_counter()
-        seed_store(engine, count=args.partners, seed=args.seed, today=datetime.now(UTC).date())
-        print(f"seeded {args.partners:,} partners in {time.perf_counter() - started:.0f} s")
+    engine = open_seeded_store(settings.database_url, count=args.partners, seed=args.seed)
     _reset_routing(engine)
     leads = generate_leads(engine, count=args.leads, seed=args.seed)
     with transaction(make_sessionmaker(engine)) as session:

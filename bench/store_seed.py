@@ -7,6 +7,7 @@ flushes, so a million partners take minutes rather than hours.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -14,10 +15,22 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
+from api.database import make_engine, upgrade_database
 from profiles.models import Certification, ChangeLogEntry, Location, Partner, PartnerSkill
 from profiles.seed import generate_partners
 
 CHUNK = 20_000
+
+
+def open_seeded_store(url: str, *, count: int, seed: int) -> Engine:
+    """The migrated store at `url`, seeded with `count` partners the first time."""
+    engine = make_engine(url)
+    upgrade_database(engine)
+    if seeded_count(engine) == 0:
+        started = time.perf_counter()
+        seed_store(engine, count=count, seed=seed, today=datetime.now(UTC).date())
+        print(f"seeded {count:,} partners in {time.perf_counter() - started:.0f} s")
+    return engine
 
 
 def seeded_count(engine: Engine) -> int:

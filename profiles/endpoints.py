@@ -56,7 +56,8 @@ def _respond(
 
 def _full_view(partner: Partner, *, now: NowDep, policy: FreshnessPolicy) -> PartnerRead:
     freshness = service.freshness_of(partner, now=now, policy=policy)
-    return partner_read(partner, freshness=FreshnessRead(**freshness.as_dict()), today=now.date())
+    read = FreshnessRead.model_validate(freshness.as_dict())
+    return partner_read(partner, freshness=read, today=now.date())
 
 
 @router.post("", status_code=201, response_model=PartnerRead, dependencies=[MANAGERS])

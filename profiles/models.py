@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -52,7 +51,7 @@ class Partner(Base):
     )
 
     # Optimistic concurrency: every UPDATE/DELETE carries "WHERE version = <loaded version>".
-    __mapper_args__: ClassVar[dict[str, object]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads a dict)
 
 
 class Location(Base):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
+from api.database import Base
 from profiles.models import Certification, ChangeLogEntry, Location, Partner, PartnerSkill
 from profiles.rows import NewPartner
 
@@ -38,7 +40,7 @@ def insert_partners(session: Session, partners: list[NewPartner]) -> list[int]:
     """Bulk insert (one executemany per table); returns the new ids in input order."""
     if not partners:
         return []
-    table = Partner.__table__
+    table = _table(Partner)
     ids = list(
         session.execute(
             insert(table).returning(table.c.id, sort_by_parameter_order=True),
@@ -56,14 +58,18 @@ def insert_partners(session: Session, partners: list[NewPartner]) -> list[int]:
             for row in getattr(partner, attribute)
         ]
         if rows:
-            session.execute(insert(child.__table__), rows)
+            session.execute(insert(_table(child)), rows)
     return ids
 
 
 def record_changes(session: Session, changes: list[dict[str, object]]) -> None:
     """Adds change-log rows (partner_id, op, version, at) in the caller's transaction."""
     if changes:
-        session.execute(insert(ChangeLogEntry.__table__), changes)
+        session.execute(insert(_table(ChangeLogEntry)), changes)
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
 
 
 def last_change_seq(session: Session) -> int:

@@ -80,10 +80,10 @@ def certification_rows(certifications: list[CertificationIn]) -> list[dict[str, 
 def new_partner(data: PartnerCreate, *, geocoder: Geocoder, now: datetime) -> NewPartner:
     """Everything to insert for a create or an import line; source timestamps are kept."""
     columns = column_values(data, fields=CREATE_FIELDS)
-    imported = isinstance(data, PartnerImport)
+    source = data if isinstance(data, PartnerImport) else None
     columns.update(
-        profile_updated_at=(data.profile_updated_at if imported else None) or now,
-        attested_at=data.attested_at if imported else None,
+        profile_updated_at=(source and source.profile_updated_at) or now,
+        attested_at=source.attested_at if source else None,
         created_at=now,
         updated_at=now,
         version=1,

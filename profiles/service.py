@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from api.database import get_or_not_found
 from api.errors import (
     Conflict,
     NotFound,
@@ -42,10 +43,7 @@ from scoring.freshness import Freshness, FreshnessPolicy, assess
 
 
 def get_partner(session: Session, partner_id: int) -> Partner:
-    partner = repository.get_partner(session, partner_id)
-    if partner is None:
-        raise NotFound(f"partner {partner_id} not found")
-    return partner
+    return get_or_not_found(session, Partner, partner_id, what="partner")
 
 
 def get_public_partner(

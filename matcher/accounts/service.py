@@ -9,6 +9,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.database import get_or_not_found
 from api.errors import Conflict, InvalidInput, NotFound
 from matcher.accounts import repository
 from matcher.accounts.models import ACTIVE, DIRECT, RELEASED, Account, Reservation
@@ -45,10 +46,7 @@ def create_account(session: Session, data: AccountCreate, *, now: datetime) -> A
 
 
 def get_account(session: Session, account_id: int) -> Account:
-    account = repository.get_account(session, account_id)
-    if account is None:
-        raise NotFound(f"account {account_id} not found")
-    return account
+    return get_or_not_found(session, Account, account_id, what="account")
 
 
 def reserve(

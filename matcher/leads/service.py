@@ -7,6 +7,7 @@ Concurrent changes to one lead are refused by its version column (409), never me
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,8 @@ from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.errors import Conflict, NotFound
+from api.database import get_or_not_found
+from api.errors import Conflict
 from api.settings import Settings
 from indexing.protocol import PartnerIndex
 from matcher.accounts import service as accounts
@@ -97,16 +99,13 @@ def create_lead(
 
 
 def get_lead(session: Session, lead_id: int) -> Lead:
-    lead = repository.get_lead(session, lead_id)
-    if lead is None:
-        raise NotFound(f"lead {lead_id} not found")
-    return lead
+    return get_or_not_found(session, Lead, lead_id, what="lead")
 
 
 def list_leads(
     session: Session,
     *,
-    statuses: list[str],
+    statuses: Collection[str],
     partner_id: int | None,
     cursor: str | None,
     limit: int,

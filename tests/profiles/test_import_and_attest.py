@@ -60,9 +60,7 @@ class TestImport:
         partner = find_by_external_id(client, "CRM-1", range(1, 5))
         assert (partner["tier"], partner["version"]) == ("gold", 2)
 
-    def test_repeated_external_id_in_one_file_keeps_the_last_line(
-        self, client: TestClient
-    ) -> None:
+    def test_repeated_external_id_in_one_file_keeps_the_last_line(self, client: TestClient) -> None:
         body = ndjson(
             partner_payload(external_id="CRM-5", tier="silver"),
             partner_payload(external_id="CRM-5", tier="platinum"),

@@ -113,7 +113,9 @@ class TestBeyondTheServiceRadius:
         self, store: Engine, open_index: IndexFactory, now: datetime
     ) -> None:
         add_partner(store, name="Augsburg", now=now, offices=[AUGSBURG])
-        serving = add_partner(store, name="Wide area", now=now, offices=[Office(48.3, 11.0, 400.0)])
+        serving = add_partner(
+            store, name="Wide area", now=now, offices=[Office(48.3, 11.0, service_radius_km=400.0)]
+        )
         found = open_index().candidates(
             LeadQuery(on_date=date.today(), location=NEAR_MUNICH, max_candidates=1)
         )
