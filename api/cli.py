@@ -45,7 +45,8 @@ def serve(
     """Run the HTTP service (migrations are applied at start)."""
     settings = Settings()
     console.print(f"partnermatch serving on [bold]http://{host}:{port}[/] (API docs: /docs)")
-    console.print(f"  try: curl 'http://{host}:{port}/v1/partners/1'")
+    example = f"http://{host}:{port}/v1/partners/search?q=cloud&near=Munich&radius_km=300"
+    console.print(f"  try: curl '{example}'")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
