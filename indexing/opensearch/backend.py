@@ -168,35 +168,55 @@ class OpenSearchIndex:
         )
 
     def candidates(self, query: LeadQuery) -> Candidates:
-        """Partners with every required skill whose office covers the lead; see embedded."""
-        reach = max(self._radii(), default=0.0)
+        """Partners with every required skill and an office in range (within its service
+        radius plus `max_km_beyond_radius`), reporting the office whose service area comes
+        closest; see indexing.embedded.candidates. The `lead_window` partners best by the
+        server's coarse score are fetched, the `max_candidates` best by the exact one kept."""
+        radii = [r for r in self._radii() if r >= 0]
+        beyond_km = query.max_km_beyond_radius
         body = {
             "size": self._lead_window,
             "_source": _LEAD_FIELDS,
             "query": _function_score(
-                {"bool": {"filter": queries.lead_filters(query, reach_km=reach)}},
-                queries.lead_coarse_functions(query),
+                {"bool": {"filter": queries.lead_filters(query, radii=radii)}},
+                queries.lead_coarse_functions(query, radii=radii),
             ),
             "sort": [{"_score": "desc"}, {"partner_id": "asc"}],
         }
-        found = self._search(body)["hits"]["hits"]
-        nearest = [
-            parse.nearest_office(h["_source"], query.location, radius_km=None) for h in found
+        found = self._search(body)["hits"]["hits"] if radii else []
+        closest = [
+            parse.closest_service_area(h["_source"], query.location, beyond_km=beyond_km)
+            for h in found
         ]
         ids = np.array([int(h["_id"]) for h in found], dtype=np.int64)
-        serving = np.array([n is not None for n in nearest], dtype=bool)
-        chosen = [h["_source"] for h, n in zip(found, nearest, strict=True) if n is not None]
-        offices = [n for n in nearest if n is not None]
+        in_range = np.array([c is not None for c in closest], dtype=bool)
+        chosen = [h["_source"] for h, c in zip(found, closest, strict=True) if c is not None]
+        offices = [c for c in closest if c is not None]
         features = _lead_features(
-            query, chosen, ids=ids[serving], offices=offices, policy=self._policy
+            query, chosen, ids=ids[in_range], offices=offices, policy=self._policy
         )
-        order = np.lexsort((features.partner_ids, -_coarse(features)))[: query.max_candidates]
+        coarse = _coarse(features, max_km_beyond_radius=beyond_km)
+        order = np.lexsort((features.partner_ids, -coarse))[: query.max_candidates]
         taken = {f.name: getattr(features, f.name)[order] for f in dataclasses.fields(Candidates)
                  if f.name != "excluded_out_of_range"}  # fmt: skip
         taken["distance_km"] = np.array(
             [geodesic_km(query.location, offices[i][2]) for i in order.tolist()], dtype=np.float64
         )
-        return Candidates(**taken, excluded_out_of_range=np.sort(ids[~serving]))
+        # The server's arc distance and ours may disagree right at the edge: ours decides.
+        too_far = np.concatenate([self._out_of_range(query, radii=radii), ids[~in_range]])
+        return Candidates(**taken, excluded_out_of_range=np.unique(too_far))
+
+    def _out_of_range(self, query: LeadQuery, *, radii: list[float]) -> np.ndarray:
+        """Ids (int64) of up to `lead_window` partners with every required skill near the lead
+        (within the largest service radius plus `max_km_beyond_radius`) but no office in range."""
+        body = {
+            "size": self._lead_window,
+            "_source": False,
+            "query": {"constant_score": {"filter": queries.lead_out_of_range(query, radii=radii)}},
+            "sort": [{"partner_id": "asc"}],
+        }
+        found = self._search(body)["hits"]["hits"]
+        return np.array([int(h["_id"]) for h in found], dtype=np.int64)
 
     def _search(self, body: dict[str, Any]) -> dict[str, Any]:
         return with_retries(
@@ -302,7 +322,8 @@ def _lead_features(
     offices: list[tuple[float, float, tuple[float, float]]],
     policy: FreshnessPolicy,
 ) -> Candidates:
-    """Raw features of the serving partners; `offices` holds each one's nearest serving office."""
+    """Raw features of the in-range partners; `offices` holds each one's reported office
+    (haversine km, service radius km, (lat, lon)), see hits.closest_service_area."""
     levels, verified = parse.skill_columns(sources, query.required_skills)
     preferred, _ = parse.skill_columns(sources, query.preferred_skills)
     status, _ = parse.freshness_of(
@@ -333,19 +354,23 @@ def _lead_features(
     )
 
 
-def _coarse(features: Candidates) -> np.ndarray:
-    """The embedded index's coarse lead score (0-5), used only to cap the candidates."""
+def _coarse(features: Candidates, *, max_km_beyond_radius: float) -> np.ndarray:
+    """The embedded index's coarse lead score (-1 to 5), used only to cap the candidates;
+    `features.distance_km` is still the haversine distance here, as there."""
 
     def share(matrix: np.ndarray) -> np.ndarray:
         return matrix.mean(axis=1) if matrix.shape[1] else np.ones(matrix.shape[0])
 
-    reach = np.maximum(features.service_radius_km, 1e-9)
+    beyond_km = features.distance_km - features.service_radius_km
+    inside = -beyond_km / np.maximum(features.service_radius_km, 1e-9)  # 0-1 within the area
+    outside = -beyond_km / max(max_km_beyond_radius, 1e-9)  # -1-0 beyond it
+    proximity = np.where(beyond_km <= 0, inside, outside)
     return (
         share(features.required_cert_active.astype(float))
         + share(features.preferred_skill_levels / MAX_SKILL_LEVEL)
         + features.industry_match
         + features.language_match
-        + np.clip(1.0 - features.distance_km / reach, 0.0, 1.0)
+        + np.clip(proximity, -1.0, 1.0)
     )
 
 

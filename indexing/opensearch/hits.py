@@ -39,6 +39,28 @@ def nearest_office(
     return float(distances[best]), float(radii[best]), (float(lats[best]), float(lons[best]))
 
 
+def closest_service_area(
+    source: Source, origin: tuple[float, float], *, beyond_km: float
+) -> tuple[float, float, tuple[float, float]] | None:
+    """(haversine km, service radius km, (lat, lon)) of the in-range office whose service area
+    comes closest to `origin`, as indexing.embedded.candidates chooses it.
+
+    In range: no farther than its own service radius plus `beyond_km`. Closest: smallest
+    distance minus service radius, the nearer office on a tie. None when no office is in range.
+    """
+    offices = source["offices"]
+    lats = np.array([o["location"]["lat"] for o in offices], dtype=np.float64)
+    lons = np.array([o["location"]["lon"] for o in offices], dtype=np.float64)
+    radii = np.array([o["service_radius_km"] for o in offices], dtype=np.float64)
+    distances = haversine_km(origin[0], origin[1], lats, lons)
+    matching = np.flatnonzero(distances <= radii + beyond_km)
+    if len(matching) == 0:
+        return None
+    d, r = distances[matching], radii[matching]
+    best = matching[np.lexsort((d, d - r))[0]]
+    return float(distances[best]), float(radii[best]), (float(lats[best]), float(lons[best]))
+
+
 def freshness_of(
     sources: Sequence[Source], *, on_date: date, now: datetime, policy: FreshnessPolicy
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,9 @@ from the raw timestamps, geography through `geo_distance`.
 "An office whose own service radius covers the point" needs each office compared with its own
 radius. The filter groups offices by their radius value: for every distinct radius r in the
 index (a nested terms aggregation, see `RADII_BODY`) one nested clause "an office with radius r
-within r km". That is exact, needs no script, and stays small because radii are few.
+within r km". That is exact, needs no script, and stays small because radii are few. Lead
+candidates use the same bands widened by the lead's `max_km_beyond_radius` B: "an office with
+radius r within r + B km" is exactly "an office in range" (see `in_range`).
 
 Relevance follows indexing.embedded.query.relevance as a function_score sum: tier and skill
 levels exactly (one filter function per level threshold: sum over l of [level >= l] = level),
@@ -68,10 +70,24 @@ def served(origin: tuple[float, float], *, radii: list[float]) -> Clause:
     }
 
 
-def _served_by_band(origin: tuple[float, float], radius_km: float) -> Clause:
+def in_range(origin: tuple[float, float], *, radii: list[float], beyond_km: float) -> Clause:
+    """Some office is no farther from `origin` than its own service radius plus `beyond_km`
+    (exact; one band per distinct radius). Matches nothing when `radii` is empty."""
+    return {
+        "bool": {
+            "should": [_served_by_band(origin, r, beyond_km=beyond_km) for r in radii],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _served_by_band(
+    origin: tuple[float, float], radius_km: float, *, beyond_km: float = 0.0
+) -> Clause:
+    """An office with service radius `radius_km` within `radius_km` + `beyond_km` of origin."""
     inner = [
         {"term": {"offices.service_radius_km": radius_km}},
-        within_km("offices.location", origin, radius_km),
+        within_km("offices.location", origin, radius_km + beyond_km),
     ]
     return {"nested": {"path": "offices", "query": {"bool": {"filter": inner}}}}
 
@@ -236,17 +252,39 @@ def facet_aggregations(*, on_date: date) -> dict[str, Any]:
     }
 
 
-def lead_filters(query: LeadQuery, *, reach_km: float) -> list[Clause]:
-    """Every required skill and an office within `reach_km` (the largest service radius)."""
+def lead_filters(query: LeadQuery, *, radii: list[float]) -> list[Clause]:
+    """Every required skill and an office in range: within its service radius plus the lead's
+    `max_km_beyond_radius` (exact, see `in_range`)."""
     filters: list[Clause] = [{"term": {"skill_names": s}} for s in query.required_skills]
-    filters.append(within_km("office_points", query.location, reach_km))
+    filters.append(in_range(query.location, radii=radii, beyond_km=query.max_km_beyond_radius))
     return filters
 
 
-def lead_coarse_functions(query: LeadQuery) -> list[Clause]:
-    """The embedded coarse score without its proximity term (added exactly afterwards):
-    share of required certifications active, of preferred skill levels, industry, language."""
-    functions: list[Clause] = []
+def lead_out_of_range(query: LeadQuery, *, radii: list[float]) -> Clause:
+    """Every required skill and an office within the largest service radius plus the lead's
+    `max_km_beyond_radius`, but no office in range (`excluded_out_of_range`)."""
+    reach_km = max(radii, default=0.0) + query.max_km_beyond_radius
+    filters: list[Clause] = [{"term": {"skill_names": s}} for s in query.required_skills]
+    filters.append(within_km("office_points", query.location, reach_km))
+    beyond = query.max_km_beyond_radius
+    excluded = [in_range(query.location, radii=radii, beyond_km=beyond)] if radii else []
+    return {"bool": {"filter": filters, "must_not": excluded}}
+
+
+def lead_coarse_functions(query: LeadQuery, *, radii: list[float]) -> list[Clause]:
+    """The embedded coarse score, which orders the fetched window; the exact score is computed
+    afterwards from the returned offices. Exact: share of required certifications active, of
+    preferred skill levels, industry, language. Proximity approximately: for partners an
+    office serves (within its own radius), 1 - km / r per serving radius band r, km to the
+    nearest office (exact for one office); 0 for partners only in range beyond their radius
+    (exactly -1 to 0)."""
+    functions: list[Clause] = [
+        _linear_decay(
+            query.location, scale_km=r, weight=1.0, only=_served_by_band(query.location, r)
+        )
+        for r in radii
+        if r > 0
+    ]
     certs = query.required_certifications
     functions += [
         {"filter": active_certification(c, on_date=query.on_date), "weight": 1.0 / len(certs)}
