@@ -63,7 +63,7 @@ def recent_offers(
         )
         .group_by(LeadEvent.partner_id)
     )
-    rows = session.execute(query).tuples()
+    rows = session.execute(query)
     return {partner_id: count for partner_id, count in rows if partner_id is not None}
 
 

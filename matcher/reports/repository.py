@@ -26,7 +26,7 @@ def status_counts(
     )
     return {
         status: (n, int(offered), int(moved))
-        for status, n, offered, moved in session.execute(query).tuples()
+        for status, n, offered, moved in session.execute(query)
     }
 
 
@@ -35,7 +35,7 @@ def acceptance_times(session: Session, *, start: datetime, end: datetime) -> lis
     query = select(Lead.created_at, Lead.accepted_at).where(
         Lead.created_at >= start, Lead.created_at < end, Lead.accepted_at.is_not(None)
     )
-    rows = session.execute(query).tuples()
+    rows = session.execute(query)
     return [(accepted - created).total_seconds() for created, accepted in rows if accepted]
 
 
@@ -54,5 +54,5 @@ def leads_per_partner(session: Session, *, start: datetime, end: datetime) -> li
         .group_by(LeadEvent.partner_id)
         .order_by(leads.desc(), LeadEvent.partner_id)
     )
-    rows = session.execute(query).tuples()
+    rows = session.execute(query)
     return [(partner_id, n) for partner_id, n in rows if partner_id is not None]
