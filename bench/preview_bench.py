@@ -47,10 +47,13 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-http", action="store_true", help="in-process only")
+    parser.add_argument(
+        "--database-url", help="a store seeded with the same partners (default: under bench/var/)"
+    )
     args = parser.parse_args()
 
     settings = Settings(
-        database_url=f"sqlite:///{VAR / f'preview-{args.partners}.db'}",
+        database_url=args.database_url or f"sqlite:///{VAR / f'preview-{args.partners}.db'}",
         index_dir=str(VAR / f"preview-{args.partners}-index"),
     )
     VAR.mkdir(exist_ok=True)
