@@ -37,11 +37,18 @@ def _language(value: str) -> str:
     return code
 
 
+def utc_datetime(value: datetime) -> datetime:
+    """In UTC; a naive value is taken as UTC. Instants off the calendar are refused."""
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is outside the supported date range") from exc
+
+
 def _not_future(value: datetime) -> datetime:
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
     if value > datetime.now(UTC) + timedelta(minutes=5):
         raise ValueError("must not be in the future")
-    return value.astimezone(UTC)
+    return value
 
 
 def _unique_folded(values: list[str]) -> list[str]:
@@ -63,7 +70,8 @@ Website = Annotated[HttpUrl, Field(max_length=500)]
 ExternalId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s]+$")]
 Industry = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(canonical_industry)]
 Product = Annotated[str, Field(min_length=1, max_length=100)]
-SourceTimestamp = Annotated[datetime, AfterValidator(_not_future)]
+UtcDateTime = Annotated[datetime, AfterValidator(utc_datetime)]
+SourceTimestamp = Annotated[UtcDateTime, AfterValidator(_not_future)]
 
 
 class Strict(BaseModel):

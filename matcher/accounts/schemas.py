@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
 from matcher.accounts.names import normalise_domain
-from profiles.schemas import CountryCode, Name, Strict
+from profiles.schemas import CountryCode, Name, Strict, UtcDateTime
 
 Domain = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(normalise_domain)]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
-
-def _aware(value: datetime) -> datetime:
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 class AccountCreate(Strict):
@@ -28,7 +24,7 @@ class AccountCreate(Strict):
 
 class ReservationCreate(Strict):
     partner_id: Id
-    until: Annotated[datetime, AfterValidator(_aware)]
+    until: UtcDateTime
 
 
 class ReservationRead(BaseModel):

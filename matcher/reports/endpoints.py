@@ -11,6 +11,7 @@ from api.access.deps import Role, allow
 from api.deps import NowDep, SessionDep
 from matcher.reports import service
 from matcher.reports.schemas import RoutingReport
+from profiles.schemas import UtcDateTime
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -26,15 +27,11 @@ def routing_report(
     session: SessionDep,
     now: NowDep,
     start: Annotated[
-        datetime | None, Query(alias="from", description="Default: 30 days before `to`")
+        UtcDateTime | None, Query(alias="from", description="Default: 30 days before `to`")
     ] = None,
-    end: Annotated[datetime | None, Query(alias="to", description="Default: now")] = None,
+    end: Annotated[UtcDateTime | None, Query(alias="to", description="Default: now")] = None,
 ) -> RoutingReport:
     """Leads per status, acceptance, time to accept, reassignments and fairness (Gini)."""
-    end = _utc(end) if end else now
-    start = _utc(start) if start else end - DEFAULT_WINDOW
+    end = end or now
+    start = start or max(end, datetime.min.replace(tzinfo=UTC) + DEFAULT_WINDOW) - DEFAULT_WINDOW
     return service.routing_report(session, start=start, end=end)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

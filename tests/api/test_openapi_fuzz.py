@@ -55,6 +55,8 @@ def test_no_input_causes_a_server_error(
         if "data" in kwargs:
             kwargs["content"] = kwargs.pop("data")
         kwargs["headers"] = {**client.headers, **(kwargs.get("headers") or {})}
+        if not all(str(value).isascii() for value in kwargs["headers"].values()):
+            return  # HTTP cannot carry such a header; the client refuses to send it
         client.cookies = kwargs.pop("cookies", None) or {}
         response = client.request(**kwargs)
         assert response.status_code < 500, (operation, kwargs, response.text)

@@ -34,6 +34,15 @@ class TestCreateAccount:
         assert response.status_code == 409
         assert error_fields(response) == {"domain"}
 
+    def test_a_reservation_off_the_calendar_is_named(self, client: TestClient) -> None:
+        account = create_account(client, name="Initech")
+        partner = create_partner(client)["id"]
+        response = client.post(
+            f"/v1/accounts/{account['id']}/reservations",
+            json={"partner_id": partner, "until": "9999-12-31T23:59:59-01:00"},
+        )
+        assert (response.status_code, error_fields(response)) == (422, {"until"})
+
     def test_unknown_account_is_404(self, client: TestClient) -> None:
         assert client.get("/v1/accounts/999").status_code == 404
 

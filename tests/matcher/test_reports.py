@@ -64,6 +64,13 @@ class TestRoutingReport:
         response = client.get("/v1/reports/routing", params=params)
         assert (response.status_code, error_fields(response)) == (422, {"from"})
 
+    def test_dates_at_the_ends_of_the_calendar(self, client: TestClient) -> None:
+        early = client.get("/v1/reports/routing", params={"to": "0001-01-02T00:00:00Z"})
+        assert early.status_code == 200 and early.json()["leads"] == 0
+        late = {"from": "9999-12-31T23:00:00-05:00"}
+        response = client.get("/v1/reports/routing", params=late)
+        assert (response.status_code, error_fields(response)) == (422, {"from"})
+
     def test_malformed_dates_are_named(self, client: TestClient) -> None:
         response = client.get("/v1/reports/routing", params={"from": "yesterday", "to": "x"})
         assert (response.status_code, error_fields(response)) == (422, {"from", "to"})

@@ -82,6 +82,12 @@ class TestImport:
             "reasons": ["profile_not_updated", "not_attested"],
         }
 
+    def test_timestamp_off_the_calendar_is_reported(self, client: TestClient) -> None:
+        line = partner_payload(profile_updated_at="0001-01-01T00:00:00+01:00")
+        report = post_import(client, ndjson(line)).json()
+        assert report["failed"] == 1
+        assert report["errors"][0]["details"][0]["field"] == "profile_updated_at"
+
     def test_line_that_cannot_be_geocoded_is_reported(self, client: TestClient) -> None:
         line = partner_payload(locations=[{"city": "Atlantis", "country": "DE"}])
         report = post_import(client, ndjson(line)).json()
