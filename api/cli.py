@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -75,6 +77,26 @@ def seed(
             return
         lines = (json.dumps(record) for record in records)
         _run_import(opened, lines, total=partners, label="seeding")
+
+
+BENCHMARKS = ("search", "preview", "routing", "opensearch")
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(BENCHMARKS)}")],
+) -> None:
+    """Run a benchmark of bench/ (in a source checkout); other options go to it (--help)."""
+    if name not in BENCHMARKS:
+        console.print(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARKS)}")
+        raise typer.Exit(code=2)
+    if not (_CHECKOUT / "bench" / f"{name}_bench.py").is_file():
+        console.print("benchmarks run from a source checkout of partnermatch (bench/ is missing)")
+        raise typer.Exit(code=2)
+    command = [sys.executable, "-m", f"bench.{name}_bench", *ctx.args]
+    raise typer.Exit(code=subprocess.call(command, cwd=_CHECKOUT))
 
 
 @app.command("import")
