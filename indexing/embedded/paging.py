@@ -52,24 +52,22 @@ def select_page(
 ) -> tuple[np.ndarray, bool]:
     """Indices of the next `limit` items in (key, id) order after `after`, and whether more
     follow. Linear time: a partition, then a sort of the page only."""
-    candidates = np.arange(len(keys))
+    candidates = None
     if after is not None:
         later = (keys > after.key) | ((keys == after.key) & (ids > after.partner_id))
-        candidates = candidates[later]
-    has_more = len(candidates) > limit
-    if has_more:
-        candidates = _smallest(keys, ids, candidates, limit=limit)
-    order = np.lexsort((ids[candidates], keys[candidates]))
-    return candidates[order], has_more
+        candidates = np.flatnonzero(later)
+        keys, ids = keys[candidates], ids[candidates]
+    has_more = len(keys) > limit
+    chosen = _smallest(keys, ids, limit=limit) if has_more else np.arange(len(keys))
+    chosen = chosen[np.lexsort((ids[chosen], keys[chosen]))]
+    return (chosen if candidates is None else candidates[chosen]), has_more
 
 
-def _smallest(
-    keys: np.ndarray, ids: np.ndarray, candidates: np.ndarray, *, limit: int
-) -> np.ndarray:
-    """The `limit` candidates smallest in (key, id), unordered."""
-    kth = np.partition(keys[candidates], limit - 1)[limit - 1]
-    below = candidates[keys[candidates] < kth]
-    tied = candidates[keys[candidates] == kth]
+def _smallest(keys: np.ndarray, ids: np.ndarray, *, limit: int) -> np.ndarray:
+    """Positions of the `limit` items smallest in (key, id), unordered."""
+    kth = np.partition(keys, limit - 1)[limit - 1]
+    below = np.flatnonzero(keys < kth)
+    tied = np.flatnonzero(keys == kth)
     needed = limit - len(below)
     if len(tied) > needed:
         tied = tied[np.argpartition(ids[tied], needed - 1)[:needed]]

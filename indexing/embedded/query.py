@@ -15,7 +15,7 @@ import numpy as np
 
 from indexing.embedded.attribute import Attribute, member
 from indexing.embedded.geo import nearest_per_partner
-from indexing.embedded.segment import MAX_TIER, Segment
+from indexing.embedded.segment import Segment
 from indexing.embedded.text import TextQuery
 from scoring.freshness import FreshnessPolicy, assess_many
 
@@ -25,6 +25,7 @@ TEXT_WEIGHT = 0.5
 SKILL_WEIGHT = 0.3
 PROXIMITY_WEIGHT = 0.2
 TIER_WEIGHT = 0.1
+MAX_TIER = 3
 MAX_SKILL_LEVEL = 5
 
 

@@ -8,9 +8,10 @@ partners stays a matter of seconds.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from typing import cast as cast_type
 
 import numpy as np
 from sqlalchemy import Connection, Float, Text, cast, func, select
@@ -199,7 +200,8 @@ def _rows(
     cursor = connection.connection.cursor()
     try:
         cursor.execute(compiled.string, parameters)
-        table = np.fromiter(iter(cursor), dtype=dtype)
+        rows = cast_type(Iterable[tuple[Any, ...]], cursor)  # DB-API cursors iterate rows
+        table = np.fromiter(rows, dtype=dtype)
     finally:
         cursor.close()
     return [np.ascontiguousarray(table[name]) for name in dtype.names or ()]

@@ -93,7 +93,12 @@ class _Combined:
     matches: list[tuple[Segment, Matches]]
 
     def column(self, name: str) -> np.ndarray:
-        return np.concatenate([getattr(m, name) for _, m in self.matches])
+        return _joined([getattr(m, name) for _, m in self.matches])
+
+
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    """Arrays end to end; a single one (the usual case: the delta matched nothing) as is."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def search(state: IndexState, query: SearchQuery, *, policy: FreshnessPolicy) -> SearchResult:
@@ -101,13 +106,14 @@ def search(state: IndexState, query: SearchQuery, *, policy: FreshnessPolicy) ->
     if query.sort == "distance" and query.near is None:
         raise InvalidInput.field("sort", "sort=distance needs `near`")
     plan = plan_search(query, catalog=state.catalog)
-    matches = [
+    every = [
         (segment, match(segment, alive=alive, plan=plan, policy=policy))
         for segment, alive in state.segments()
     ]
+    matches = [(segment, m) for segment, m in every if len(m.rows)] or every[:1]
     combined = _Combined(
-        ids=np.concatenate([segment.ids[m.rows] for segment, m in matches]),
-        part=np.concatenate([np.full(len(m.rows), i) for i, (_, m) in enumerate(matches)]),
+        ids=_joined([segment.ids[m.rows] for segment, m in matches]),
+        part=_joined([np.full(len(m.rows), i, dtype=np.int8) for i, (_, m) in enumerate(matches)]),
         matches=matches,
     )
     score = combined.column("score")

@@ -21,6 +21,7 @@ from indexing.embedded.geo import Offices
 from indexing.embedded.repository import PartnerBatch
 from indexing.embedded.text import N_FEATURES, TextModel
 from indexing.embedded.vocabulary import Vocabulary
+from profiles.schemas import TIERS
 
 
 @dataclass
@@ -54,8 +55,6 @@ class Catalog:
         }
         return Catalog(**vocabularies, text=self.text)
 
-
-MAX_TIER = 3  # tiers are coded 0=registered .. 3=platinum
 
 # Attributes whose values are coded by the catalog vocabulary of the same name.
 CODED = ("skills", "certifications", "industries", "products", "languages", "countries")
@@ -219,7 +218,7 @@ class Segment:
         n = len(self)
         tier = sp.csr_matrix(
             (np.ones(n, np.int8), self.tier.astype(np.int32), np.arange(n + 1)),
-            shape=(n, MAX_TIER + 1),
+            shape=(n, len(TIERS)),
         )
         return FacetTable(
             {

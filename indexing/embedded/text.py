@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 
 N_FEATURES = 2**20
@@ -45,10 +46,22 @@ class TextModel:
         self.idf: np.ndarray | None = None
 
     def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Term counts (float32), one row per text."""
+        """Term counts (float32), one row per text.
+
+        The same analysis and hashing as `HashingVectorizer.transform`, with its per-document
+        Python layers (decode, preprocess, n-grams) folded into one generator: the build
+        hashes a million descriptions, and those layers were a third of the time.
+        """
         if not texts:
             return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
-        return self._vectorizer.transform(texts).tocsr()
+        vectorizer = self._vectorizer
+        lower, tokenize = vectorizer.build_preprocessor(), vectorizer.build_tokenizer()
+        stop = vectorizer.get_stop_words() or frozenset()
+        hasher = FeatureHasher(
+            n_features=N_FEATURES, input_type="string", dtype=np.float32, alternate_sign=False
+        )
+        terms = ([t for t in tokenize(lower(text)) if t not in stop] for text in texts)
+        return hasher.transform(terms).tocsr()
 
     def fit(self, counts: sp.csr_matrix) -> None:
         """Smooth idf, as scikit-learn's TfidfTransformer: ln((1 + n) / (1 + df)) + 1."""
