@@ -39,8 +39,9 @@ def reindex_command(
     client, sessions = _connect(Settings())
     report = reindex(client, sessions=sessions, names=IndexNames(prefix), config=SyncConfig())
     console.print(
-        f"{report.index}: {report.documents} documents = {report.store_partners} partners "
-        f"in the store; alias swapped, dropped {', '.join(report.dropped) or 'nothing'}"
+        f"{report.index}: {report.documents} documents; all {report.store_partners} partners "
+        f"unchanged since its checkpoint present, {report.changed_meanwhile} changed meanwhile "
+        f"follow from the log; alias swapped, dropped {', '.join(report.dropped) or 'nothing'}"
     )
 
 

@@ -4,8 +4,10 @@
 2. Bulk-load every partner of the store into it (writes keep flowing meanwhile).
 3. Start its checkpoint at H and ship the change log from there: every write that raced the
    bulk load is in the log after H, and external versions keep the newest copy either way.
-4. Check the new index's document count against the store's partner count (the log caught up
-   to the store's head first, so any difference is a real loss): refuse to swap if it differs.
+4. Check the new index against the store at the checkpoint reached: the partners with no
+   change after it (counted in one snapshot with the ids changed after it) must be exactly
+   the index's documents outside those ids, so writes racing the check cannot fake a loss
+   or hide one. Refuse to swap if they differ.
 5. Swap the alias in one atomic request; the live shipper follows the alias and continues from
    the new index's checkpoint. The old index is dropped.
 """
@@ -36,8 +38,9 @@ class ReindexCountMismatch(RuntimeError):
 @dataclass(frozen=True)
 class ReindexReport:
     index: str
-    documents: int
-    store_partners: int
+    documents: int  # in the new index when it was verified
+    store_partners: int  # partners untouched since the checkpoint, each found in the index
+    changed_meanwhile: int  # partners written after the checkpoint (the log ships them)
     dropped: list[str]
 
 
@@ -61,24 +64,51 @@ def reindex(
         )
     write_checkpoint(client, names, index=index, seq=head)
     shipper = ChangeShipper(client, sessions=sessions, names=names, config=config, index=index)
-    documents = expected = -1
+    verified = None
     for _ in range(max_attempts):
         shipper.catch_up()
-        documents, expected = _counts(client, sessions=sessions, index=index)
-        if documents == expected:
+        verified = verify(client, sessions=sessions, index=index, seq=shipper.checkpoint())
+        if verified.holds:
             dropped = swap_alias(client, names, to_index=index)
             for old in dropped:
                 drop_index(client, names, index=old)
-            return ReindexReport(index, documents, expected, dropped)
+            return ReindexReport(
+                index, verified.documents, verified.settled.partners,
+                len(verified.settled.changed_ids), dropped,
+            )  # fmt: skip
     drop_index(client, names, index=index)
+    assert verified is not None
     raise ReindexCountMismatch(
-        f"{index} holds {documents} partners, the store {expected}; alias unchanged"
+        f"{index} holds {verified.settled_documents} of the {verified.settled.partners} "
+        "partners unchanged since its checkpoint; alias unchanged"
     )
 
 
-def _counts(client: OpenSearch, *, sessions: sessionmaker[Session], index: str) -> tuple[int, int]:
-    """(documents in `index`, partners in the store), the index refreshed first."""
+@dataclass(frozen=True)
+class Verification:
+    documents: int  # every document of the index
+    settled_documents: int  # documents of partners not changed after the checkpoint
+    settled: store.Settled
+
+    @property
+    def holds(self) -> bool:
+        return self.settled_documents == self.settled.partners
+
+
+def verify(
+    client: OpenSearch, *, sessions: sessionmaker[Session], index: str, seq: int
+) -> Verification:
+    """The index (shipped up to `seq`) against the store's partners unchanged after `seq`.
+
+    Only this reindex writes `index` before the swap, so its documents stand still while the
+    store moves on; partners the log changed after `seq` are left out on both sides."""
     client.indices.refresh(index=index)
     with sessions() as session:
-        expected = store.count_partners(session)
-    return int(client.count(index=index)["count"]), expected
+        settled = store.settled_since(session, seq=seq)
+    changed = [str(partner_id) for partner_id in settled.changed_ids]
+    outside = {"query": {"bool": {"must_not": [{"ids": {"values": changed}}]}}}
+    return Verification(
+        documents=int(client.count(index=index)["count"]),
+        settled_documents=int(client.count(index=index, body=outside)["count"]),
+        settled=settled,
+    )
