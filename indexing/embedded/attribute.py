@@ -8,14 +8,9 @@ filters intersect. Both are vectorised; nothing here loops over partners.
 from __future__ import annotations
 
 from functools import cached_property
-from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
-
-# scipy's C++ kernel behind `csr[rows]`, called directly: slicing the facet entries of a
-# large result set is the hot part of a query, and the public path adds an indptr pass.
-from scipy.sparse._sparsetools import csr_row_index
 
 
 def row_positions(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -27,26 +22,6 @@ def row_positions(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
     return offsets + np.arange(total, dtype=np.int64)
-
-
-def gather_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column indices and values of every stored entry of `rows` (in row order), in one C
-    pass over those rows only."""
-    starts = matrix.indptr[rows]
-    total = int((matrix.indptr[rows + 1] - starts).sum())
-    indices = np.empty(total, dtype=matrix.indices.dtype)
-    data = np.empty(total, dtype=matrix.data.dtype)
-    if total == 0:
-        return indices, data
-    if matrix.indptr.dtype != matrix.indices.dtype:  # mixed index widths: numpy fallback
-        positions = row_positions(matrix.indptr, rows)
-        return matrix.indices[positions], matrix.data[positions]
-    index_type = matrix.indices.dtype
-    csr_row_index(
-        len(rows), rows.astype(index_type, copy=False), matrix.indptr, matrix.indices,
-        matrix.data, indices, data,
-    )  # fmt: skip
-    return indices, data
 
 
 def member(rows: np.ndarray, postings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,15 +91,6 @@ class Attribute:
         start, end = matrix.indptr[code], matrix.indptr[code + 1]
         return matrix.indices[start:end], matrix.data[start:end]
 
-    def counts(self, rows: np.ndarray, *, min_value: float | None = None) -> np.ndarray:
-        """Rows per value among `rows` (int64, one per column), counting only stored values
-        >= `min_value` when given (an expiry day, for certifications active on a date)."""
-        matrix = self.by_partner
-        codes, values = gather_rows(matrix, rows)
-        if min_value is not None:
-            codes = codes[values >= min_value]
-        return np.bincount(codes, minlength=matrix.shape[1])
-
     def values(self, rows: np.ndarray, code: int) -> np.ndarray:
         """The stored value of `code` for each of `rows` (0 where the row lacks it)."""
         postings, data = self.postings(code)
@@ -136,20 +102,3 @@ class Attribute:
     def warm(self) -> None:
         """Build the posting lists now rather than on the first query."""
         _ = self.by_value
-
-
-class FacetTable:
-    """Several attributes side by side in one CSR matrix (partner x all their values), so
-    that counting the facets of a result set is one gather and one bincount, not one each."""
-
-    def __init__(self, parts: dict[str, sp.csr_matrix]) -> None:
-        widths = [part.shape[1] for part in parts.values()]
-        edges = np.cumsum([0, *widths]).tolist()
-        self.bounds = dict(zip(parts, pairwise(edges), strict=True))
-        self.matrix = sp.hstack(list(parts.values()), format="csr", dtype=np.int8)
-
-    def counts(self, rows: np.ndarray) -> dict[str, np.ndarray]:
-        """Rows per value among `rows` (int64, one per column) for every part."""
-        codes, _ = gather_rows(self.matrix, rows)
-        counts = np.bincount(codes, minlength=self.matrix.shape[1])
-        return {name: counts[start:end] for name, (start, end) in self.bounds.items()}

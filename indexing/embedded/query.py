@@ -8,12 +8,14 @@ the result, not of the index.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from indexing.embedded.attribute import Attribute, member
+from indexing.embedded.facets import Subset
 from indexing.embedded.geo import nearest_per_partner
 from indexing.embedded.segment import Segment
 from indexing.embedded.text import TextQuery
@@ -64,6 +66,7 @@ class Matches:
     score: np.ndarray  # float64 relevance 0-1
     distance_km: np.ndarray  # float64 haversine km to the matched office, NaN without `near`
     office: np.ndarray  # int64 index of the matched office in the segment, -1 without `near`
+    within: Subset | None = None  # the posting list `rows` were taken from, if it has a name
 
     @classmethod
     def empty(cls) -> Matches:
@@ -73,9 +76,13 @@ class Matches:
 
 
 class _Postings(NamedTuple):
-    """A sorted row list a match must be in; a text term's list carries its tf-idf values."""
+    """A sorted row list a match must be in; a text term's list carries its tf-idf values.
+
+    `key` names the list for the facet cache (the same key, the same rows, in one segment);
+    None for lists combined per query (any of several skills)."""
 
     rows: np.ndarray
+    key: Hashable | None
     term: int | None = None  # hashed text column, None for other filters
     values: np.ndarray | None = None  # float32 per posting (text terms only)
 
@@ -86,10 +93,11 @@ def match(segment: Segment, *, alive: np.ndarray, plan: Plan, policy: FreshnessP
         return Matches.empty()
     required = _required_postings(segment, plan)
     term_values: dict[int, np.ndarray] = {}  # text term -> its value per row of `rows`
+    base = None  # the posting list `rows` start as, if not the offices near a point
     if plan.near is not None:
         rows, distance, office = _near(segment, plan, shortest=required[:1])
     else:
-        base = required.pop(0) if required else _Postings(np.arange(len(segment)))
+        base = required.pop(0) if required else _Postings(np.arange(len(segment)), "all")
         rows, distance = base.rows, np.full(len(base.rows), np.nan)
         office = np.full(len(rows), -1, dtype=np.int64)
         if base.term is not None and base.values is not None:
@@ -107,6 +115,9 @@ def match(segment: Segment, *, alive: np.ndarray, plan: Plan, policy: FreshnessP
     keep &= alive[rows]
     if not plan.include_stale:
         keep &= fresh_enough(segment, rows, plan=plan, policy=policy)
+    within = None
+    if base is not None and base.key is not None:
+        within = Subset(base.key, rows=base.rows, dropped=base.rows[~keep])
     keep = np.flatnonzero(keep)
     rows, distance, office = rows[keep].astype(np.int64), distance[keep], office[keep]
     text = None
@@ -115,30 +126,32 @@ def match(segment: Segment, *, alive: np.ndarray, plan: Plan, policy: FreshnessP
     score = relevance(
         segment, rows, plan=plan, distance_km=distance, office=office, term_values=text
     )
-    return Matches(rows, score, distance, office)
+    return Matches(rows, score, distance, office, within)
 
 
 def _required_postings(segment: Segment, plan: Plan) -> list[_Postings]:
     """Sorted row lists a match must be in, shortest first."""
-    lists = [_Postings(segment.skills.postings(code)[0]) for code in plan.skills]
+    lists = [_Postings(segment.skills.postings(code)[0], ("skill", code)) for code in plan.skills]
     for code in plan.certifications:
         rows, expiry = segment.certifications.postings(code)
-        lists.append(_Postings(rows[expiry >= plan.today]))
-    single: list[tuple[Attribute, int | None]] = [
-        (segment.industries, plan.industry),
-        (segment.languages, plan.language),
-        (segment.countries, plan.country),
+        lists.append(_Postings(rows[expiry >= plan.today], ("certification", code, plan.today)))
+    single: list[tuple[str, Attribute, int | None]] = [
+        ("industry", segment.industries, plan.industry),
+        ("language", segment.languages, plan.language),
+        ("country", segment.countries, plan.country),
     ]
     lists.extend(
-        _Postings(attribute.postings(code)[0]) for attribute, code in single if code is not None
+        _Postings(attribute.postings(code)[0], (name, code))
+        for name, attribute, code in single
+        if code is not None
     )
     if plan.any_skills:
         either = np.concatenate([segment.skills.postings(c)[0] for c in plan.any_skills])
-        lists.append(_Postings(np.unique(either)))
+        lists.append(_Postings(np.unique(either), None))
     if plan.text is not None:
         for column in plan.text.columns.tolist():
             rows, values = segment.text.postings(column)
-            lists.append(_Postings(rows, column, values))
+            lists.append(_Postings(rows, ("text", column), column, values))
     return sorted(lists, key=lambda postings: len(postings.rows))
 
 
@@ -237,8 +250,6 @@ def relevance(
 FACETS = ("skill", "certification", "industry", "tier", "country")
 
 
-def facet_counts(segment: Segment, rows: np.ndarray, *, today: float) -> dict[str, np.ndarray]:
+def facet_counts(segment: Segment, matched: Matches, *, today: float) -> dict[str, np.ndarray]:
     """Matching partners per value (int64 by code) of every facet; certifications active."""
-    counts = segment.facets.counts(rows)
-    counts["certification"] = segment.certifications.counts(rows, min_value=today)
-    return counts
+    return segment.facets.counts(matched.rows, today=today, within=matched.within)

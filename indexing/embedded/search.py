@@ -189,7 +189,7 @@ def _facets(
     for segment, matched in matches:
         if len(matched.rows) == 0:
             continue
-        for facet, counts in facet_counts(segment, matched.rows, today=today).items():
+        for facet, counts in facet_counts(segment, matched, today=today).items():
             totals[facet][: len(counts)] += counts
     facets = {}
     for facet in FACETS:

@@ -7,7 +7,7 @@ without recoding. Days are float days since 1970-01-01 UTC ("epoch days").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
 from itertools import chain
@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from indexing.embedded.attribute import Attribute, FacetTable, row_positions
+from indexing.embedded.attribute import Attribute, row_positions
+from indexing.embedded.facets import FacetTable
 from indexing.embedded.geo import Offices
 from indexing.embedded.repository import PartnerBatch
 from indexing.embedded.text import N_FEATURES, TextModel
@@ -58,6 +59,16 @@ class Catalog:
 
 # Attributes whose values are coded by the catalog vocabulary of the same name.
 CODED = ("skills", "certifications", "industries", "products", "languages", "countries")
+
+# Posting lists a search can start from, by the name its facet-cache key carries:
+# (name, code) denotes the rows holding `code` in the attribute; "all" every row.
+POSTING_NAMES = {
+    "skill": "skills",
+    "industry": "industries",
+    "language": "languages",
+    "country": "countries",
+    "text": "text",
+}
 
 
 @dataclass
@@ -214,20 +225,33 @@ class Segment:
 
     @cached_property
     def facets(self) -> FacetTable:
-        """Skills, industries, countries and tier (one-hot) of each row, for facet counts."""
+        """Skills, industries, countries, tier (one-hot) and certifications of each row, for
+        facet counts."""
         n = len(self)
         tier = sp.csr_matrix(
             (np.ones(n, np.int8), self.tier.astype(np.int32), np.arange(n + 1)),
             shape=(n, len(TIERS)),
         )
-        return FacetTable(
+        table = FacetTable(
             {
                 "skill": self.skills.by_partner,
                 "industry": self.industries.by_partner,
                 "country": self.countries.by_partner,
                 "tier": tier,
-            }
+            },
+            certifications=self.certifications.by_partner,
         )
+        table.prepare(self._long_postings)
+        return table
+
+    def _long_postings(self, min_rows: int) -> Iterator[tuple[Hashable, np.ndarray]]:
+        """Every posting list of at least `min_rows` rows, keyed as in POSTING_NAMES."""
+        if len(self) >= min_rows:
+            yield "all", np.arange(len(self))
+        for name, attribute in POSTING_NAMES.items():
+            matrix = getattr(self, attribute).by_value
+            for code in np.flatnonzero(np.diff(matrix.indptr) >= min_rows).tolist():
+                yield (name, code), matrix.indices[matrix.indptr[code] : matrix.indptr[code + 1]]
 
     def warm(self) -> None:
         """Build every lazily derived structure now (posting lists, tree) before publishing."""

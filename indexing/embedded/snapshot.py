@@ -25,7 +25,7 @@ from indexing.embedded.state import IndexState
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: offices indexed by distinct point
+FORMAT_VERSION = 3  # 2: offices indexed by distinct point; 3: padded facet tables
 _DATA = "snapshot.joblib"
 _MANIFEST = "snapshot.json"
 
@@ -74,6 +74,8 @@ def load(directory: Path) -> Snapshot | None:
             snapshot = joblib.load(data_path)
         except (OSError, ValueError, EOFError, pickle.UnpicklingError, KeyError) as exc:
             raise SnapshotDamaged(str(exc)) from exc
+        except (AttributeError, ImportError, TypeError) as exc:  # names this code lacks
+            raise SnapshotDamaged(f"written by another version of partnermatch: {exc}") from exc
     if not isinstance(snapshot, Snapshot) or snapshot.last_seq != manifest.get("last_seq"):
         raise SnapshotDamaged("unexpected content")
     return snapshot

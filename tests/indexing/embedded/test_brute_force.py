@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from indexing.embedded import EmbeddedIndex
+from indexing.embedded import facets as facet_tables
 from indexing.embedded.geo import haversine_km
 from indexing.embedded.text import TextModel
 from indexing.protocol import SearchHit, SearchQuery, SearchResult
@@ -207,9 +208,17 @@ def queries() -> st.SearchStrategy[SearchQuery]:
     )  # fmt: skip
 
 
+@pytest.fixture(params=["counted", "cached"])
+def facet_counting(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "cached": every posting list has its facet counts cached, so that results are counted
+    as a list's cached counts minus those of its dropped rows wherever that is cheaper."""
+    if request.param == "cached":
+        monkeypatch.setattr(facet_tables, "CACHED_FROM_ROWS", 0)
+
+
 @pytest.fixture
 def world(
-    store: Engine, open_index: IndexFactory, now: datetime
+    store: Engine, open_index: IndexFactory, now: datetime, facet_counting: None
 ) -> tuple[EmbeddedIndex, list[StoredPartner]]:
     """Built once per test function; examples only read it."""
     index = build_world(store, open_index, now)
