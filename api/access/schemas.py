@@ -8,11 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access.models import Role
+from profiles.schemas import Strict
 
 
-class KeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class KeyCreate(Strict):
     name: str = Field(min_length=1, max_length=100)
     role: Literal["admin", "manager", "partner"]
     partner_id: int | None = Field(default=None, ge=1, le=2**63 - 1)

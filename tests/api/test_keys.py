@@ -66,6 +66,15 @@ class TestIssuing:
         assert response.status_code == 422
         assert [d["field"] for d in response.json()["error"]["details"]] == ["partner_id"]
 
+    def test_a_nul_character_in_the_name_is_named_and_no_key_is_made(
+        self, client: TestClient
+    ) -> None:
+        before = client.get("/v1/keys").json()
+        response = client.post("/v1/keys", json={"name": "ops\x00", "role": "manager"})
+        assert response.status_code == 422
+        assert [d["field"] for d in response.json()["error"]["details"]] == ["name"]
+        assert client.get("/v1/keys").json() == before
+
     def test_public_is_not_a_key_role(self, client: TestClient) -> None:
         response = client.post("/v1/keys", json={"name": "x", "role": "public"})
         assert response.status_code == 422

@@ -61,6 +61,26 @@ class TestAccountBadInput:
         assert response.status_code == 422
         assert error_fields(response) == {"parent_id"}
 
+    def test_a_nul_character_is_named_and_nothing_is_stored(self, client: TestClient) -> None:
+        response = client.post("/v1/accounts", json={"name": "Acme\x00 GmbH"})
+        assert response.status_code == 422
+        assert error_fields(response) == {"name"}
+        check = client.get("/v1/accounts/check", params={"name": "Acme GmbH"})
+        assert check.json()["taken"] is False
+
+    def test_a_nul_character_in_a_checked_domain_is_named(self, client: TestClient) -> None:
+        response = client.get("/v1/accounts/check", params={"domain": "acme\x00.com"})
+        assert response.status_code == 422
+        assert error_fields(response) == {"domain"}
+
+    def test_a_nul_character_in_a_checked_name_is_folded_like_punctuation(
+        self, client: TestClient
+    ) -> None:
+        client.post("/v1/accounts", json={"name": "Acme GmbH", "owner": "direct"})
+        response = client.get("/v1/accounts/check", params={"name": "Acme\x00 GmbH"})
+        assert response.status_code == 200
+        assert response.json()["taken"] is True
+
     def test_unknown_field_is_refused(self, client: TestClient) -> None:
         response = client.post("/v1/accounts", json={"name": "Acme", "onwer": "direct"})
         assert response.status_code == 422

@@ -138,6 +138,9 @@ BAD_CREATES: list[tuple[str, dict[str, Any], str]] = [
     ("external id with spaces", {"external_id": "a b"}, "external_id"),
     ("unknown field", {"colour": "blue"}, "colour"),
     ("description too long", {"description": "x" * 5001}, "description"),
+    ("NUL character in the name", {"name": "Acme\x00 GmbH"}, "name"),
+    ("NUL character in an industry", {"industries": ["Retail", "Bank\x00ing"]}, "industries"),
+    ("NUL character in a skill", {"skills": [{"name": "Ku\x00bernetes"}]}, "skills.0.name"),
 ]
 
 
