@@ -40,14 +40,19 @@ Postings = Iterable[tuple[Hashable, np.ndarray]]  # (key, rows) of named posting
 
 @dataclass(frozen=True)
 class Subset:
-    """Matching rows described as a named posting list minus the rows dropped from it.
+    """Matching rows described as a named posting list and which of its rows they kept.
 
     `key` names the list within its segment (("text", column), ("country", code), "all"...);
-    the same key always denotes the same `rows`."""
+    the same key always denotes the same `rows`. The dropped rows are only gathered when
+    counting them is the cheaper way to the facets."""
 
     key: Hashable
     rows: np.ndarray
-    dropped: np.ndarray
+    kept: np.ndarray  # bool per row of `rows`
+
+    @property
+    def dropped(self) -> np.ndarray:
+        return self.rows[~self.kept]
 
 
 class PaddedRows:
@@ -150,7 +155,7 @@ class FacetTable:
         if (
             within is None
             or len(within.rows) < CACHED_FROM_ROWS
-            or len(within.dropped) >= len(rows)
+            or len(within.rows) - len(rows) >= len(rows)  # dropped rows outnumber the kept
         ):
             return self._count(rows, today=today)
         whole = self._cached(within, today=today)

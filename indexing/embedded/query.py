@@ -117,7 +117,7 @@ def match(segment: Segment, *, alive: np.ndarray, plan: Plan, policy: FreshnessP
         keep &= fresh_enough(segment, rows, plan=plan, policy=policy)
     within = None
     if base is not None and base.key is not None:
-        within = Subset(base.key, rows=base.rows, dropped=base.rows[~keep])
+        within = Subset(base.key, rows=base.rows, kept=keep)
     keep = np.flatnonzero(keep)
     rows, distance, office = rows[keep].astype(np.int64), distance[keep], office[keep]
     text = None
