@@ -73,9 +73,8 @@ class TestReindex:
 
 class TestVerification:
     def test_a_document_missing_from_the_index_is_a_loss(
-        self, backend: OpenSearchIndex, sessions: sessionmaker[Session], os_client: OpenSearch,
-        names: IndexNames,
-    ) -> None:  # fmt: skip
+        self, backend: OpenSearchIndex, sessions: sessionmaker[Session], os_client: OpenSearch
+    ) -> None:
         ids = [writes.create(sessions) for _ in range(5)]
         backend.catch_up()
         index = backend.current_index()
@@ -89,9 +88,8 @@ class TestVerification:
         assert (verification.settled_documents, verification.settled.partners) == (4, 5)
 
     def test_writes_after_the_checkpoint_are_not_counted_as_losses(
-        self, backend: OpenSearchIndex, sessions: sessionmaker[Session], os_client: OpenSearch,
-        names: IndexNames,
-    ) -> None:  # fmt: skip
+        self, backend: OpenSearchIndex, sessions: sessionmaker[Session], os_client: OpenSearch
+    ) -> None:
         ids = [writes.create(sessions) for _ in range(5)]
         backend.catch_up()
         index, head = backend.current_index(), _head(sessions)
