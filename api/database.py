@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
-from api.errors import NotFound
+from api.errors import Conflict, NotFound, Unavailable
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -77,12 +79,23 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        session.commit()
+        _commit(session)
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _commit(session: Session) -> None:
+    """Commit, turning the store's refusals into the contract's errors: a row changed by a
+    concurrent writer or a uniqueness race is a 409, a busy or failing store a 503."""
+    try:
+        session.commit()
+    except (StaleDataError, IntegrityError) as exc:
+        raise Conflict("a concurrent change conflicts with this one; reload and retry") from exc
+    except OperationalError as exc:
+        raise Unavailable("the store could not commit this change; retry it") from exc
 
 
 def get_or_not_found(session: Session, model: type[_Row], ident: int, *, what: str) -> _Row:

@@ -17,11 +17,13 @@ from scoring.freshness import FreshnessPolicy
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error.
+    """One transaction per request, finished before the response is sent.
 
-    After a committed write the embedded index catches up at once, so the writer reads its
-    own write; other processes, and the OpenSearch shipper (which must not make writes wait
-    for a remote cluster), follow within their poll interval.
+    The dependency is function-scoped: it commits right after the route returns, so a 2xx
+    means committed, and a commit that fails becomes the route's error response. After a
+    committed write the embedded index applies it before the response too, so the client's
+    next request reads its own write; other processes, and the OpenSearch shipper (which
+    must not make writes wait for a remote cluster), follow within their poll interval.
     """
     with transaction(request.app.state.sessionmaker) as session:
         yield session
@@ -50,7 +52,7 @@ def get_freshness_policy(request: Request) -> FreshnessPolicy:
     )
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]

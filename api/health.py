@@ -20,12 +20,14 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
-    """200 when the store answers and the index has applied every committed change-log entry;
-    503 naming the reason otherwise (`index_lag`: entries not applied yet)."""
+    """200 when the store answers, the index has applied every committed change-log entry and
+    its last comparison with the store found nothing it could not repair; 503 naming the
+    reason otherwise (`index_lag`: entries not applied yet; `index_mismatch`)."""
     try:
         with request.app.state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         lag = request.app.state.index.lag()
+        divergence = request.app.state.index.divergence()
     except SQLAlchemyError:
         return JSONResponse({"status": "unavailable", "store": "unreachable"}, status_code=503)
     except Unavailable:  # a search cluster that does not answer
@@ -33,5 +35,8 @@ def readyz(request: Request) -> JSONResponse:
         return JSONResponse(body, status_code=503)
     if lag:
         body = {"status": "catching_up", "store": "ok", "index_lag": lag}
+        return JSONResponse(body, status_code=503)
+    if divergence:
+        body = {"status": "index_mismatch", "store": "ok", "index": divergence}
         return JSONResponse(body, status_code=503)
     return JSONResponse({"status": "ready", "store": "ok", "index_lag": 0})

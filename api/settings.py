@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(default=500, ge=1, le=50_000)
     index_dir: str = "./var/index"
     index_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    index_check_seconds: float = Field(default=300, gt=0, le=86_400)
     account_match_threshold: float = Field(default=90, ge=50, le=100)  # rapidfuzz 0-100
     lead_policy: Literal["balanced", "best"] = "balanced"
     lead_balance_margin: float = Field(default=0.05, ge=0, le=1)  # score units

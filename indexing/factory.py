@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -10,6 +11,8 @@ from api.settings import Settings
 from indexing.embedded import EmbeddedIndex
 from indexing.opensearch.backend import OpenSearchIndex, open_opensearch_index
 from scoring.freshness import FreshnessPolicy
+
+log = logging.getLogger(__name__)
 
 
 def open_index(
@@ -24,9 +27,25 @@ def open_index(
         policy=FreshnessPolicy(
             due_after_days=settings.due_after_days, stale_after_days=settings.stale_after_days
         ),
-        snapshot_dir=Path(settings.index_dir) / "embedded",
+        snapshot_dir=_usable(Path(settings.index_dir) / "embedded"),
     )
     index.open()
     if poll:
-        index.start_polling(settings.index_poll_seconds)
+        index.start_polling(settings.index_poll_seconds, check_seconds=settings.index_check_seconds)
     return index
+
+
+def _usable(directory: Path) -> Path | None:
+    """`directory` if snapshots can be kept there; None (the index lives in memory only and
+    is rebuilt at each start) if not, e.g. when a file stands where the folder should be."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".writable"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        log.error(
+            "cannot keep index snapshots in %s (%s); the index stays in memory", directory, exc
+        )
+        return None
+    return directory

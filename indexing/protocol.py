@@ -141,4 +141,9 @@ class PartnerIndex(Protocol):
         """Committed change-log entries not applied yet; 0 means caught up (readiness)."""
         ...
 
+    def divergence(self) -> str | None:
+        """What the last comparison with the store found wrong and could not repair; None
+        when the index agrees with its store (readiness)."""
+        ...
+
     def close(self) -> None: ...

@@ -107,3 +107,13 @@ class ChangeLogEntry(Base):
     op: Mapped[str] = mapped_column(String(10))  # "upsert" | "delete"
     version: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StoreIdentity(Base):
+    """The one row naming this store (made with the schema): derived indexes record it, so a
+    snapshot of another store, or of another database restored here, is never served."""
+
+    __tablename__ = "store_identity"
+
+    store_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -9,7 +9,8 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from api.database import Base
-from profiles.models import Certification, ChangeLogEntry, Location, Partner, PartnerSkill
+from profiles import changelog
+from profiles.models import Certification, Location, Partner, PartnerSkill
 from profiles.rows import NewPartner
 
 
@@ -40,6 +41,7 @@ def insert_partners(session: Session, partners: list[NewPartner]) -> list[int]:
     """Bulk insert (one executemany per table); returns the new ids in input order."""
     if not partners:
         return []
+    changelog.lock_for_writes(session)
     table = _table(Partner)
     ids = list(
         session.execute(
@@ -62,15 +64,5 @@ def insert_partners(session: Session, partners: list[NewPartner]) -> list[int]:
     return ids
 
 
-def record_changes(session: Session, changes: list[dict[str, object]]) -> None:
-    """Adds change-log rows (partner_id, op, version, at) in the caller's transaction."""
-    if changes:
-        session.execute(insert(_table(ChangeLogEntry)), changes)
-
-
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
-
-
-def last_change_seq(session: Session) -> int:
-    return session.scalar(select(func.max(ChangeLogEntry.seq))) or 0

@@ -20,7 +20,7 @@ from api.errors import (
     PreconditionFailed,
     invalid_input,
 )
-from profiles import repository
+from profiles import changelog, repository
 from profiles.models import Certification, Location, Partner, PartnerSkill
 from profiles.rows import (
     CREATE_FIELDS,
@@ -104,7 +104,7 @@ def delete_partner(
     session.delete(partner)
     _flush(session)
     # A delete is newer than every write before it: indexes order deliveries by version.
-    repository.record_changes(
+    changelog.append(
         session, [{"partner_id": partner_id, "op": "delete", "version": version + 1, "at": now}]
     )
 
@@ -220,7 +220,7 @@ def _insert(session: Session, partners: list[NewPartner], *, now: datetime) -> l
         ids = repository.insert_partners(session, partners)
     except IntegrityError as exc:
         raise Conflict("a concurrent write conflicts with this one (external_id taken?)") from exc
-    repository.record_changes(
+    changelog.append(
         session,
         [{"partner_id": pid, "op": "upsert", "version": 1, "at": now} for pid in ids],
     )
@@ -248,7 +248,7 @@ def _flush(session: Session) -> None:
 def _flush_and_log(session: Session, partners: list[Partner], *, now: datetime) -> None:
     """Write the changes, then their change-log rows with the versions the flush gave them."""
     _flush(session)
-    repository.record_changes(
+    changelog.append(
         session,
         [{"partner_id": p.id, "op": "upsert", "version": p.version, "at": now} for p in partners],
     )

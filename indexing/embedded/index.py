@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from indexing.embedded import repository, snapshot
+from indexing.embedded import repository, snapshot, verification
 from indexing.embedded.candidates import candidates
 from indexing.embedded.repository import PartnerBatch
 from indexing.embedded.search import search
 from indexing.embedded.segment import Catalog, Segment
 from indexing.embedded.state import IndexState
-from indexing.embedded.sync import ChangeFollower
+from indexing.embedded.sync import Position, pending
 from indexing.protocol import Candidates, IndexStats, LeadQuery, SearchQuery, SearchResult
+from profiles import changelog
 from scoring.freshness import FreshnessPolicy
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,8 @@ class EmbeddedIndex:
         self._lock = threading.RLock()
         catalog = Catalog.empty()
         self._state = IndexState.of(_empty_segment(catalog), catalog=catalog)
-        self._follower = ChangeFollower()
+        self._last_seq = 0
+        self._divergence: str | None = None
         self._written_during_merge: set[int] | None = None
         self._merger: threading.Thread | None = None
         self._poller: _Poller | None = None
@@ -61,17 +64,19 @@ class EmbeddedIndex:
     # --- lifecycle -------------------------------------------------------------------
 
     def open(self) -> None:
-        """Load the snapshot (or rebuild from the store if absent or damaged), catch up."""
+        """Load the snapshot (or rebuild from the store if it is absent, damaged, or not of
+        this store), then catch up."""
         if not self._restore():
             self.rebuild()
             if self._snapshot_dir is not None:
                 self.save_snapshot()
         self.catch_up()
 
-    def start_polling(self, interval_seconds: float) -> None:
-        """Catch up from the change log every `interval_seconds` in a daemon thread."""
+    def start_polling(self, interval_seconds: float, *, check_seconds: float = 300) -> None:
+        """Catch up from the change log every `interval_seconds`, and compare with the store
+        every `check_seconds`, in a daemon thread."""
         if self._poller is None:
-            self._poller = _Poller(self, interval_seconds)
+            self._poller = _Poller(self, interval_seconds, check_seconds)
             self._poller.start()
 
     def close(self) -> None:
@@ -82,7 +87,7 @@ class EmbeddedIndex:
         merger = self._merger
         if merger is not None:
             merger.join()
-        if self._snapshot_dir is not None and self._saved_seq != self._follower.last_seq:
+        if self._snapshot_dir is not None and self._saved_seq != self._last_seq:
             self.save_snapshot()
 
     # --- PartnerIndex ----------------------------------------------------------------
@@ -98,38 +103,78 @@ class EmbeddedIndex:
         return IndexStats(
             partners=state.partners,
             locations=state.locations,
-            last_seq=self._follower.last_seq,
+            last_seq=self._last_seq,
             delta_size=len(state.delta),
         )
 
     def lag(self) -> int:
         with self._engine.connect() as connection:
-            return self._follower.lag(connection)
+            return changelog.count_after(connection, after=self._last_seq)
 
-    def catch_up(self) -> int:
-        """Apply change-log entries after the last applied one; returns how many."""
+    def divergence(self) -> str | None:
+        return self._divergence
+
+    def catch_up(self, *, upto: int | None = None) -> int:
+        """Apply change-log entries after the last applied one (up to seq `upto` if given);
+        returns how many."""
         applied = 0
         with self._lock:
             while True:
                 with self._engine.connect() as connection:
-                    seqs, partner_ids = self._follower.poll(connection)
+                    seqs, partner_ids = pending(connection, after=self._last_seq, upto=upto)
                     if not seqs:
                         break
-                    batches = list(repository.iter_partners(connection, partner_ids))
-                written = [Segment.from_batch(b, catalog=self._state.catalog) for b in batches]
-                touched = np.asarray(partner_ids, dtype=np.int64)
-                self._state = self._state.apply(touched=touched, written=written)
-                if self._written_during_merge is not None:
-                    self._written_during_merge.update(partner_ids)
-                self._follower.advance(seqs)
+                    self._reload(connection, partner_ids)
+                self._last_seq = seqs[-1]
                 applied += len(seqs)
             self._maybe_merge()
         return applied
 
+    def verify(self) -> None:
+        """Compare the index with the store range by range (partners and their versions) and
+        reload the partners of any range that differs; `divergence()` then names what a
+        reload could not fix. Skipped while writes keep arriving (checked again next time)."""
+        with self._lock, self._engine.connect() as connection:
+            for attempt in range(2):
+                differing = self._differing(connection)
+                if differing is None:
+                    return
+                if not differing or attempt:
+                    break
+                log.warning(
+                    "index differs from the store for %d partners; reloading", len(differing)
+                )
+                self._reload(connection, differing)
+            self._divergence = (
+                f"{len(differing)} partners differ from the store" if differing else None
+            )
+
+    def _differing(self, connection: Connection) -> list[int] | None:
+        """Ids whose presence or version differs between index and store, with the index
+        caught up to exactly the store state read (None if the store kept changing)."""
+        for _ in range(3):
+            head = changelog.head(connection)
+            self.catch_up(upto=head)
+            store = verification.store_ranges(connection)
+            if changelog.head(connection) == head:
+                return verification.differing_partners(
+                    connection, store=store, index=verification.index_rows(self._state)
+                )
+        return None
+
+    def _reload(self, connection: Connection, partner_ids: list[int]) -> None:
+        """Replace the given partners by their current rows in the store (absent: deleted)."""
+        batches = list(repository.iter_partners(connection, partner_ids))
+        written = [Segment.from_batch(b, catalog=self._state.catalog) for b in batches]
+        touched = np.asarray(partner_ids, dtype=np.int64)
+        self._state = self._state.apply(touched=touched, written=written)
+        if self._written_during_merge is not None:
+            self._written_during_merge.update(partner_ids)
+
     def rebuild(self) -> None:
         """Rebuild from the store; searches keep using the previous state meanwhile."""
         with self._lock, self._engine.connect() as connection:
-            follower = ChangeFollower.at_head(connection)
+            head = changelog.head(connection)
             catalog = Catalog.empty()
             parts = [
                 Segment.from_batch(batch, catalog=catalog, weigh=False)
@@ -139,8 +184,8 @@ class EmbeddedIndex:
             catalog.text.fit(main.text.by_partner)
             main = main.with_text(catalog.text.weigh(main.text.by_partner))
             self._state = IndexState.of(main, catalog=catalog)
-            self._follower = follower
-        log.info("embedded index rebuilt: %d partners, seq %d", len(main), follower.last_seq)
+            self._last_seq = head
+        log.info("embedded index rebuilt: %d partners, seq %d", len(main), head)
 
     # --- merging and snapshots -------------------------------------------------------
 
@@ -173,15 +218,14 @@ class EmbeddedIndex:
     def save_snapshot(self) -> None:
         """Write the current state to `snapshot_dir` (consistent: copied under the lock)."""
         assert self._snapshot_dir is not None
-        with self._lock:
+        with self._lock, self._engine.connect() as connection:
             state = self._state
             current = snapshot.Snapshot(
                 state=IndexState(state.catalog.copy(), state.main, state.main_alive, state.delta),
-                last_seq=self._follower.last_seq,
-                gaps=self._follower.gaps,
+                position=Position.at(connection, self._last_seq),
             )
         snapshot.save(self._snapshot_dir, current)
-        self._saved_seq = current.last_seq
+        self._saved_seq = current.position.last_seq
 
     def _restore(self) -> bool:
         if self._snapshot_dir is None:
@@ -193,10 +237,17 @@ class EmbeddedIndex:
             return False
         if loaded is None:
             return False
+        with self._engine.connect() as connection:
+            problem = loaded.position.problem_with(connection)
+        if problem is not None:
+            log.warning(
+                "index snapshot in %s is not usable: %s; rebuilding", self._snapshot_dir, problem
+            )
+            return False
         with self._lock:
             self._state = loaded.state
-            self._follower = ChangeFollower(last_seq=loaded.last_seq, gaps=loaded.gaps)
-            self._saved_seq = loaded.last_seq
+            self._last_seq = loaded.position.last_seq
+            self._saved_seq = loaded.position.last_seq
         return True
 
 
@@ -215,18 +266,24 @@ def _empty_segment(catalog: Catalog) -> Segment:
 
 
 class _Poller(threading.Thread):
-    """Calls `catch_up` every interval until stopped; store errors are logged, not fatal."""
+    """Calls `catch_up` every interval, and `verify` every `check_seconds`, until stopped;
+    store errors are logged, not fatal."""
 
-    def __init__(self, index: EmbeddedIndex, interval_seconds: float) -> None:
+    def __init__(self, index: EmbeddedIndex, interval_seconds: float, check_seconds: float) -> None:
         super().__init__(name="index-poll", daemon=True)
         self._index = index
         self._interval = interval_seconds
+        self._check_seconds = check_seconds
         self._stopped = threading.Event()
 
     def run(self) -> None:
+        next_check = time.monotonic() + self._check_seconds
         while not self._stopped.wait(self._interval):
             try:
                 self._index.catch_up()
+                if time.monotonic() >= next_check:
+                    self._index.verify()
+                    next_check = time.monotonic() + self._check_seconds
             except Exception:
                 log.exception("index catch-up failed; retrying in %.1f s", self._interval)
 

@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import Connection, Float, Text, cast, func, select
 from sqlalchemy.sql import ColumnElement, Select
 
-from profiles.models import Certification, ChangeLogEntry, Location, Partner, PartnerSkill
+from profiles.models import Certification, Location, Partner, PartnerSkill
 from profiles.schemas import TIERS
 
 _TIER_CODES = {name: code for code, name in enumerate(TIERS)}
@@ -32,6 +32,7 @@ class PartnerBatch:
     ids: np.ndarray  # int64
     tier: np.ndarray  # int8, index into profiles.schemas.TIERS
     max_open_leads: np.ndarray  # int32
+    version: np.ndarray  # int32, the profile's version (checked against the store)
     updated_day: np.ndarray  # float64 epoch days of profile_updated_at
     attested_day: np.ndarray  # float64 epoch days of attested_at, NaN if never
     texts: list[str]  # name and description
@@ -155,6 +156,7 @@ def _partner_columns(connection: Connection, where: ColumnElement[bool]) -> dict
             Partner.id,
             Partner.tier,
             Partner.max_open_leads,
+            Partner.version,
             epoch_days(connection, Partner.profile_updated_at),
             epoch_days(connection, Partner.attested_at),
             Partner.name,
@@ -165,19 +167,20 @@ def _partner_columns(connection: Connection, where: ColumnElement[bool]) -> dict
         )
         .where(where)
         .order_by(Partner.id),
-        types=(np.int64, object, np.int32, np.float64, np.float64, *[object] * 5),
+        types=(np.int64, object, np.int32, np.int32, np.float64, np.float64, *[object] * 5),
     )
-    ids, tiers, capacity, updated, attested, names, descriptions = columns[:7]
+    ids, tiers, capacity, version, updated, attested, names, descriptions = columns[:8]
     return {
         "ids": ids,
         "tier": np.asarray([_TIER_CODES.get(tier, 0) for tier in tiers.tolist()], dtype=np.int8),
         "max_open_leads": capacity,
+        "version": version,
         "updated_day": updated,
         "attested_day": attested,  # NULL (never attested) was read as NaN
         "texts": [f"{n} {d}" for n, d in zip(names.tolist(), descriptions.tolist(), strict=True)],
-        "industries": _json_lists(columns[7].tolist()),
-        "products": _json_lists(columns[8].tolist()),
-        "languages": _json_lists(columns[9].tolist()),
+        "industries": _json_lists(columns[8].tolist()),
+        "products": _json_lists(columns[9].tolist()),
+        "languages": _json_lists(columns[10].tolist()),
     }
 
 
@@ -216,43 +219,6 @@ def _row_of(ids: np.ndarray, partner_ids: np.ndarray) -> np.ndarray:
     return np.searchsorted(ids, partner_ids).astype(np.int64)
 
 
-def max_seq(connection: Connection) -> int:
-    """The highest change-log sequence number committed so far (0 for an empty log)."""
-    return int(connection.scalar(select(func.max(ChangeLogEntry.seq))) or 0)
-
-
-def changes(
-    connection: Connection, *, after: int, also: Sequence[int], limit: int
-) -> list[tuple[int, int]]:
-    """(seq, partner_id) of change-log entries after `after` or among `also`, in seq order."""
-    condition = ChangeLogEntry.seq > after
-    if also:
-        condition = condition | ChangeLogEntry.seq.in_(list(also))
-    rows = connection.execute(
-        select(ChangeLogEntry.seq, ChangeLogEntry.partner_id)
-        .where(condition)
-        .order_by(ChangeLogEntry.seq)
-        .limit(limit)
-    ).all()
-    return [(int(seq), int(partner_id)) for seq, partner_id in rows]
-
-
-def count_changes(connection: Connection, *, after: int, also: Sequence[int]) -> int:
-    """How many change-log entries are after `after` or among `also`."""
-    condition = ChangeLogEntry.seq > after
-    if also:
-        condition = condition | ChangeLogEntry.seq.in_(list(also))
-    return int(connection.scalar(select(func.count()).where(condition)) or 0)
-
-
-def seqs_between(connection: Connection, *, low: int, high: int) -> np.ndarray:
-    """Committed sequence numbers in [low, high] (int64, sorted)."""
-    seqs = connection.scalars(
-        select(ChangeLogEntry.seq).where(ChangeLogEntry.seq.between(low, high))
-    ).all()
-    return np.sort(np.asarray(seqs, dtype=np.int64))
-
-
 def empty_batch() -> PartnerBatch:
     """A batch of no partners (the state of an index before its first build)."""
     no_ids = np.empty(0, dtype=np.int64)
@@ -261,6 +227,7 @@ def empty_batch() -> PartnerBatch:
         ids=no_ids,
         tier=np.empty(0, dtype=np.int8),
         max_open_leads=np.empty(0, dtype=np.int32),
+        version=np.empty(0, dtype=np.int32),
         updated_day=no_days,
         attested_day=no_days,
         texts=[],

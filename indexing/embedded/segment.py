@@ -76,6 +76,7 @@ class Segment:
     ids: np.ndarray  # int64, ascending
     tier: np.ndarray  # int8 0=registered .. 3=platinum
     max_open_leads: np.ndarray  # int32
+    version: np.ndarray  # int32
     updated_day: np.ndarray  # float64 epoch days
     attested_day: np.ndarray  # float64 epoch days, NaN if never attested
     skills: Attribute  # int8 level 1-5
@@ -128,6 +129,7 @@ class Segment:
             ids=batch.ids,
             tier=batch.tier,
             max_open_leads=batch.max_open_leads,
+            version=batch.version,
             updated_day=batch.updated_day,
             attested_day=batch.attested_day,
             text=Attribute(catalog.text.weigh(counts) if weigh else counts),
@@ -263,7 +265,7 @@ class Segment:
         _ = self.latest_cert_expiry, self.confirmed_day, self.unblocked_until, self.facets
 
 
-_COLUMNS = ("ids", "tier", "max_open_leads", "updated_day", "attested_day")
+_COLUMNS = ("ids", "tier", "max_open_leads", "version", "updated_day", "attested_day")
 _ATTRIBUTES = (*CODED, "skill_verified", "text")
 
 

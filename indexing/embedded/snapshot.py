@@ -1,7 +1,8 @@
 """Index snapshots on disk: fast restarts, damage detected by checksum.
 
 A snapshot is a joblib file (numpy arrays stored raw) plus a JSON manifest holding its
-SHA-256, format version and the last change-log sequence it includes. Both are written to
+SHA-256, format version and the index's position: the store it was built from and the last
+change-log entry it includes. Both are written to
 temporary files and renamed into place under an exclusive file lock, so processes sharing
 `index_dir` never read a half-written snapshot.
 """
@@ -22,10 +23,11 @@ from pathlib import Path
 import joblib
 
 from indexing.embedded.state import IndexState
+from indexing.embedded.sync import Position
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: offices indexed by distinct point; 3: padded facet tables
+FORMAT_VERSION = 4  # 2: offices by distinct point; 3: padded facet tables; 4: position
 _DATA = "snapshot.joblib"
 _MANIFEST = "snapshot.json"
 
@@ -33,8 +35,7 @@ _MANIFEST = "snapshot.json"
 @dataclass(frozen=True)
 class Snapshot:
     state: IndexState
-    last_seq: int
-    gaps: list[int]
+    position: Position
 
 
 class SnapshotDamaged(Exception):
@@ -50,7 +51,8 @@ def save(directory: Path, snapshot: Snapshot) -> None:
         manifest = {
             "format": FORMAT_VERSION,
             "sha256": _digest(data_tmp),
-            "last_seq": snapshot.last_seq,
+            "store_id": snapshot.position.store_id,
+            "last_seq": snapshot.position.last_seq,
             "partners": snapshot.state.partners,
         }
         manifest_tmp = directory / f".{_MANIFEST}.{os.getpid()}"
@@ -76,7 +78,7 @@ def load(directory: Path) -> Snapshot | None:
             raise SnapshotDamaged(str(exc)) from exc
         except (AttributeError, ImportError, TypeError) as exc:  # names this code lacks
             raise SnapshotDamaged(f"written by another version of partnermatch: {exc}") from exc
-    if not isinstance(snapshot, Snapshot) or snapshot.last_seq != manifest.get("last_seq"):
+    if not isinstance(snapshot, Snapshot) or snapshot.position.last_seq != manifest.get("last_seq"):
         raise SnapshotDamaged("unexpected content")
     return snapshot
 

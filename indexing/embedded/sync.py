@@ -1,76 +1,57 @@
-"""Following the change log without skipping entries that commit out of order.
+"""Following the change log: an index's position in it and the entries it has not applied.
 
-On PostgreSQL a sequence number is taken when a transaction inserts its change-log row but
-becomes visible only when it commits, so seq 41 can appear after seq 42 was read. The
-follower remembers every number it skipped over ("gaps") and asks for them again on each
-poll for `GAP_GRACE_SECONDS`; a gap still missing then belongs to a rolled-back transaction.
+Partner writes are serialised while they append (see `profiles.changelog`), so entries
+become visible in sequence order: reading `seq > last_seq` never skips an entry, however
+long the transaction that wrote it ran, and a missing number is a rolled-back transaction.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable
+from dataclasses import dataclass
 
-import numpy as np
 from sqlalchemy import Connection
 
-from indexing.embedded import repository
+from profiles import changelog
 
-GAP_GRACE_SECONDS = 60.0
-# At most this many recent gaps are tracked (a jump of the sequence is not a backlog).
-GAP_WINDOW = 10_000
 BATCH_SIZE = 10_000
 
 
-class ChangeFollower:
-    """The position of one index in the change log: highest seq applied and open gaps."""
+@dataclass(frozen=True)
+class Position:
+    """Where an index stands: the store it follows and the last entry it applied, named by
+    the entry's fingerprint so a store that went another way since is recognised."""
 
-    def __init__(self, *, last_seq: int = 0, gaps: Iterable[int] = ()) -> None:
-        self.last_seq = last_seq
-        now = time.monotonic()
-        self._gaps: dict[int, float] = {seq: now for seq in gaps}
+    store_id: str
+    last_seq: int
+    fingerprint: str
 
     @classmethod
-    def at_head(cls, connection: Connection) -> ChangeFollower:
-        """Positioned at the newest committed entry; recent missing numbers become gaps."""
-        head = repository.max_seq(connection)
-        low = max(1, head - GAP_WINDOW + 1)
-        present = repository.seqs_between(connection, low=low, high=head)
-        missing = np.setdiff1d(np.arange(low, head + 1), present)
-        return cls(last_seq=head, gaps=missing.tolist())
+    def at_head(cls, connection: Connection) -> Position:
+        head = changelog.head(connection)
+        return cls.at(connection, head)
 
-    @property
-    def gaps(self) -> list[int]:
-        return sorted(self._gaps)
-
-    def poll(self, connection: Connection) -> tuple[list[int], list[int]]:
-        """Entries not applied yet: (their seqs, the distinct partner ids they touch)."""
-        entries = repository.changes(
-            connection, after=self.last_seq, also=self.gaps, limit=BATCH_SIZE
+    @classmethod
+    def at(cls, connection: Connection, seq: int) -> Position:
+        return cls(
+            store_id=changelog.store_id(connection),
+            last_seq=seq,
+            fingerprint=changelog.fingerprint(connection, seq) or "",
         )
-        seqs = [seq for seq, _ in entries]
-        return seqs, sorted({partner_id for _, partner_id in entries})
 
-    def advance(self, seqs: list[int]) -> None:
-        """Record `seqs` as applied; numbers skipped on the way become gaps.
+    def problem_with(self, connection: Connection) -> str | None:
+        """Why this position does not belong to the store behind `connection` (None if it
+        does): another store, or a log that lacks or differs at the position's entry."""
+        if self.store_id != changelog.store_id(connection):
+            return f"it was built from store {self.store_id}, not this one"
+        if changelog.fingerprint(connection, self.last_seq) != self.fingerprint:
+            return f"the store's change log differs at seq {self.last_seq} (a restored backup?)"
+        return None
 
-        The gap map is replaced, never changed in place, so `lag()` may read it from another
-        thread at any time.
-        """
-        now = time.monotonic()
-        applied = set(seqs)
-        gaps = {seq: noticed for seq, noticed in self._gaps.items() if seq not in applied}
-        head = max(seqs, default=self.last_seq)
-        if head > self.last_seq:
-            start = max(self.last_seq + 1, head - GAP_WINDOW + 1)
-            gaps.update({seq: now for seq in range(start, head) if seq not in applied})
-        self._gaps = {
-            seq: noticed
-            for seq, noticed in gaps.items()
-            if now - noticed < GAP_GRACE_SECONDS and seq > head - GAP_WINDOW
-        }
-        self.last_seq = max(head, self.last_seq)
 
-    def lag(self, connection: Connection) -> int:
-        """Committed entries not applied yet (0 when the index is caught up)."""
-        return repository.count_changes(connection, after=self.last_seq, also=self.gaps)
+def pending(
+    connection: Connection, *, after: int, upto: int | None = None
+) -> tuple[list[int], list[int]]:
+    """Entries after `after` (and up to `upto`), at most BATCH_SIZE: (their seqs, the
+    partner ids they touch)."""
+    entries = changelog.entries_after(connection, after=after, upto=upto, limit=BATCH_SIZE)
+    return [e.seq for e in entries], sorted({e.partner_id for e in entries})

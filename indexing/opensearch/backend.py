@@ -136,6 +136,11 @@ class OpenSearchIndex:
         except TransportError as error:
             raise SearchUnavailable(f"search cluster unavailable: {error}") from error
 
+    def divergence(self) -> str | None:
+        """Always None here: `partnermatch reindex` verifies an OpenSearch index against its
+        store (count and per-partner versions) when it rebuilds it."""
+        return None
+
     def stats(self) -> IndexStats:
         body = {"size": 0, "aggs": {"offices": {"nested": {"path": "offices"}}}}
         found = self._search(body)

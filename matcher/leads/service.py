@@ -297,8 +297,9 @@ def _account_id(check: AccountCheck) -> int | None:
 def _claim(session: Session, lead: Lead, *, now: datetime) -> None:
     """Writes the lead first (UPDATE ... WHERE version = loaded version), so of two concurrent
     changes the second finds the version moved: a 409, never a merge."""
+    lead_id = lead.id  # read before the flush: a failed flush expires the row
     lead.updated_at = now
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict(f"lead {lead.id} was changed concurrently; reload it") from exc
+        raise Conflict(f"lead {lead_id} was changed concurrently; reload it") from exc

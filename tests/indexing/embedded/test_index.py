@@ -1,15 +1,19 @@
-"""The embedded index follows the store: catch-up, delta and merge, gaps, convergence."""
+"""The embedded index follows the store: catch-up, delta and merge, log order, convergence."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date, datetime
 
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
 
 from indexing.embedded import EmbeddedIndex
 from indexing.protocol import SearchQuery
-from profiles.models import ChangeLogEntry
+from profiles import changelog, service
+from profiles.geocoding import make_geocoder
+from profiles.schemas import PartnerCreate
 from tests.indexing.embedded.conftest import IndexFactory
 from tests.indexing.factories import BERLIN, add_partner, delete_partner, update_partner
 
@@ -93,19 +97,47 @@ class TestDeltaAndMerge:
         assert found(index) == ids
 
 
-class TestChangeLogGaps:
-    def test_an_entry_committed_after_a_higher_one_is_not_skipped(
+class TestChangeLogOrder:
+    def test_a_partner_write_waits_for_an_open_one_so_the_log_commits_in_order(
         self, store: Engine, open_index: IndexFactory, now: datetime
     ) -> None:
         index = open_index()
-        late = add_partner(store, name="Late Commit", now=now)
-        early = add_partner(store, name="Early Commit", now=now)
-        late_entry = _take_log_entry(store, partner_id=late)  # as if still uncommitted
+        first = add_partner(store, name="Slow Writer", now=now)
         index.catch_up()
-        assert found(index) == {early}
-        _put_log_entry(store, late_entry)  # the lower seq commits now
+        slow = sessionmaker(bind=store)()
+        service.attest_partner(slow, first, now=now)  # written, not committed yet
+        second: list[int] = []
+        writer = threading.Thread(
+            target=lambda: second.append(add_partner(store, name="Quick Writer", now=now))
+        )
+        writer.start()
+        writer.join(timeout=1.0)
+        assert writer.is_alive(), "a second partner write went ahead of an open one"
+        slow.commit()
+        slow.close()
+        writer.join()
         index.catch_up()
-        assert found(index) == {early, late}
+        assert found(index) == {first, second[0]}
+        assert index.lag() == 0
+        with store.connect() as connection:
+            entries = changelog.entries_after(connection, after=0, limit=10)
+        assert [e.partner_id for e in entries] == [first, first, second[0]]
+
+    def test_a_rolled_back_write_leaves_nothing_to_wait_for(
+        self, store: Engine, open_index: IndexFactory, now: datetime
+    ) -> None:
+        index = open_index()
+        with sessionmaker(bind=store)() as aborted:
+            data = PartnerCreate.model_validate(
+                {"name": "Rolled Back", "tier": "gold", "locations": [{"lat": 52.5, "lon": 13.4}]}
+            )
+            geocoder = make_geocoder("offline", user_agent="tests")
+            service.create_partner(aborted, data, geocoder=geocoder, now=now)
+            aborted.rollback()
+        kept = add_partner(store, name="Kept Partner", now=now)
+        index.catch_up()
+        assert found(index) == {kept}
+        assert index.lag() == 0
 
 
 class TestConvergence:
@@ -140,18 +172,3 @@ def _wait_for(condition: object, timeout: float = 5.0) -> None:
     while not condition():  # type: ignore[operator]
         assert time.monotonic() < deadline, "condition not reached in time"
         time.sleep(0.01)
-
-
-def _take_log_entry(engine: Engine, *, partner_id: int) -> dict[str, object]:
-    with engine.begin() as connection:
-        row = connection.execute(
-            delete(ChangeLogEntry)
-            .where(ChangeLogEntry.partner_id == partner_id)
-            .returning(*ChangeLogEntry.__table__.columns)
-        ).one()
-    return dict(row._mapping)
-
-
-def _put_log_entry(engine: Engine, entry: dict[str, object]) -> None:
-    with engine.begin() as connection:
-        connection.execute(insert(ChangeLogEntry), [entry])

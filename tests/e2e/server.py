@@ -1,0 +1,79 @@
+"""A real `partnermatch serve` process on a free port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+START_TIMEOUT_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    """`partnermatch serve` as a user starts it, configured by PARTNERMATCH_* variables."""
+
+    def __init__(self, *, log_dir: Path, **settings: Any) -> None:
+        self._env = {
+            **os.environ,
+            **{f"PARTNERMATCH_{name.upper()}": str(value) for name, value in settings.items()},
+        }
+        self._log_dir = log_dir
+        self._process: subprocess.Popen[bytes] | None = None
+        self._starts = 0
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        """Start and wait until /readyz answers 200."""
+        self.port = free_port()
+        self._starts += 1
+        log = (self._log_dir / f"serve-{self.port}-{self._starts}.log").open("wb")
+        command = [str(Path(sys.executable).with_name("partnermatch")), "serve"]
+        self._process = subprocess.Popen(
+            [*command, "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self._env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"serve exited with {self._process.returncode}: {log.name}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"serve was not ready within {START_TIMEOUT_SECONDS} s: {log.name}")
+
+    def kill(self) -> None:
+        """kill -9: no shutdown code runs."""
+        self._end(signal.SIGKILL)
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM), as a service manager does."""
+        self._end(signal.SIGTERM)
+
+    def _end(self, sig: signal.Signals) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(sig)
+            self._process.wait(timeout=60)
+        self._process = None
