@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.server import Server
+from bench.server import Server
 from tests.e2e.stores import Store
 
 ServerFactory = Callable[..., Server]
