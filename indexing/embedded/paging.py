@@ -29,13 +29,19 @@ def encode_cursor(position: Position, *, fingerprint: str) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
+# Ours are under 100 characters; anything much longer is not a cursor of this service.
+MAX_CURSOR_LENGTH = 256
+
+
 def decode_cursor(token: str, *, fingerprint: str) -> Position:
     """The position a cursor points at; InvalidInput naming `cursor` if it is not ours."""
     try:
+        if len(token) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         key, partner_id, issued_for = json.loads(raw)
         position = Position(float(key), int(partner_id))
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidInput.field("cursor", "is not a cursor returned by this search") from exc
     if issued_for != fingerprint:
         raise InvalidInput.field("cursor", "belongs to a different search; start again")

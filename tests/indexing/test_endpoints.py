@@ -6,6 +6,7 @@ partner (100 km and 400 km), and a stale Munich partner not updated for 400 days
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -226,6 +227,10 @@ class TestFacetsAndPaging:
         assert item["certifications"] == [{"name": "CKA", "issuer": "Vendor", "expires_at": None}]
 
 
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
 class TestBadParameters:
     @pytest.mark.parametrize(
         ("params", "field"),
@@ -241,6 +246,8 @@ class TestBadParameters:
             ({"country": "Narnia"}, "country"),
             ({"language": "klingon"}, "language"),
             ({"cursor": "not-a-cursor"}, "cursor"),
+            ({"cursor": _b64("[" * 3_000 + "]" * 3_000)}, "cursor"),  # forged, deep
+            ({"cursor": _b64('[1.0, 2, "' + "f" * 10_000 + '"]')}, "cursor"),  # forged, long
         ],
     )
     def test_a_bad_value_is_a_4xx_naming_the_parameter(
