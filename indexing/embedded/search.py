@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import numpy as np
 
 from api.errors import InvalidInput
+from indexing.cursors import decode_cursor, encode_cursor, not_ours, query_fingerprint
 from indexing.embedded.geo import geodesic_km
-from indexing.embedded.paging import (
-    Position,
-    decode_cursor,
-    encode_cursor,
-    fingerprint,
-    select_page,
-)
+from indexing.embedded.paging import Position, select_page
 from indexing.embedded.query import FACETS, Matches, Plan, facet_counts, freshness, match
 from indexing.embedded.segment import Catalog, Segment
 from indexing.embedded.state import IndexState
@@ -118,12 +114,12 @@ def search(state: IndexState, query: SearchQuery, *, policy: FreshnessPolicy) ->
     )
     score = combined.column("score")
     keys = combined.column("distance_km") if query.sort == "distance" else -score
-    bound_to = _fingerprint(query)
-    after = decode_cursor(query.cursor, fingerprint=bound_to) if query.cursor else None
+    bound_to = query_fingerprint(query)
+    after = _position(decode_cursor(query.cursor, fingerprint=bound_to)) if query.cursor else None
     page, has_more = select_page(keys, combined.ids, after=after, limit=query.limit)
     next_cursor = None
     if has_more and len(page):
-        last = Position(float(keys[page[-1]]), int(combined.ids[page[-1]]))
+        last = [float(keys[page[-1]]), int(combined.ids[page[-1]])]
         next_cursor = encode_cursor(last, fingerprint=bound_to)
     return SearchResult(
         items=_hits(combined, page, score=score, plan=plan, policy=policy),
@@ -133,13 +129,13 @@ def search(state: IndexState, query: SearchQuery, *, policy: FreshnessPolicy) ->
     )
 
 
-def _fingerprint(query: SearchQuery) -> str:
-    """Everything but the page position and the date decides which items a page holds."""
-    return fingerprint(
-        query.q, query.skills, query.any_skills, query.certifications, query.industry,
-        query.language, query.tier, query.country, query.near, query.radius_km,
-        query.include_stale, query.sort,
-    )  # fmt: skip
+def _position(values: list[Any]) -> Position:
+    """The (sort key, partner id) a cursor's values name."""
+    try:
+        key, partner_id = values
+        return Position(float(key), int(partner_id))
+    except (TypeError, ValueError) as exc:
+        raise not_ours() from exc
 
 
 def _hits(

@@ -6,11 +6,7 @@ API never waits on the cluster and a cluster outage never loses an acknowledged 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
-import hashlib
-import json
 import logging
 from typing import Any
 
@@ -23,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.database import make_sessionmaker
 from api.errors import InvalidInput
 from api.settings import Settings
+from indexing.cursors import decode_cursor, encode_cursor, query_fingerprint
 from indexing.embedded.geo import geodesic_km
 from indexing.embedded.query import MAX_SKILL_LEVEL
 from indexing.opensearch import hits as parse
@@ -156,15 +153,15 @@ class OpenSearchIndex:
         if query.sort == "distance" and query.near is None:
             raise InvalidInput.field("sort", "sort=distance needs `near`")
         radii = self._radii() if query.near is not None and query.radius_km is None else []
-        bound_to = _fingerprint(query)
+        bound_to = query_fingerprint(query)
         body = _search_body(query, radii=radii, policy=self._policy)
         if query.cursor:
-            body["search_after"] = _decode_cursor(query.cursor, fingerprint=bound_to)
+            body["search_after"] = decode_cursor(query.cursor, fingerprint=bound_to)
         found = self._search(body)
         page = found["hits"]["hits"]
         more = len(page) > query.limit
         page = page[: query.limit]
-        next_cursor = _encode_cursor(page[-1]["sort"], fingerprint=bound_to) if more else None
+        next_cursor = encode_cursor(page[-1]["sort"], fingerprint=bound_to) if more else None
         return SearchResult(
             items=self._hits(page, query=query),
             total=int(found["hits"]["total"]["value"]),
@@ -377,26 +374,3 @@ def _coarse(features: Candidates, *, max_km_beyond_radius: float) -> np.ndarray:
         + features.language_match
         + np.clip(proximity, -1.0, 1.0)
     )
-
-
-def _fingerprint(query: SearchQuery) -> str:
-    """Digest of what decides a page's items (not the position, page size or date)."""
-    bound = dataclasses.replace(query, cursor=None, limit=0, on_date=query.on_date.min, now=None)
-    return hashlib.blake2b(repr(bound).encode(), digest_size=8).hexdigest()
-
-
-def _encode_cursor(sort_values: list[Any], *, fingerprint: str) -> str:
-    payload = json.dumps([sort_values, fingerprint]).encode()
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
-
-
-def _decode_cursor(token: str, *, fingerprint: str) -> list[Any]:
-    """The search_after values of a cursor; InvalidInput naming `cursor` if it is not ours."""
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        sort_values, issued_for = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise InvalidInput.field("cursor", "is not a cursor returned by this search") from exc
-    if issued_for != fingerprint or not isinstance(sort_values, list):
-        raise InvalidInput.field("cursor", "belongs to a different search; start again")
-    return sort_values
