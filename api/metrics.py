@@ -1,61 +1,54 @@
-"""Prometheus text metrics: request counts and latency per route, kept by a small ASGI middleware.
+"""Prometheus metrics (prometheus-client): request counts and latency per route.
 
-Routes are labelled by their template (`/v1/partners/{partner_id}`), never the raw path, so
-the number of series stays bounded; requests no route matched share the label "unmatched".
+Routes are labelled by their template (`/v1/partners/{partner_id}`), never the raw path,
+and methods by name only when HTTP defines them, so the number of series stays bounded:
+requests no route matched share the route "unmatched", unknown methods the method "other".
 """
 
 from __future__ import annotations
 
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.access.deps import Role, allow
 
-PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
-
 router = APIRouter(tags=["operations"])
 
-_Series = tuple[str, str, str]  # method, route template, status
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_LABELS = ("method", "route", "status")
 
 
-@dataclass
 class RequestMetrics:
-    """Counters of one app. Only touched on the event loop, so no lock is needed."""
+    """The request series of one app, in a registry of its own."""
 
-    counts: defaultdict[_Series, int] = field(default_factory=lambda: defaultdict(int))
-    seconds: defaultdict[_Series, float] = field(default_factory=lambda: defaultdict(float))
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self._requests = Counter(
+            "partnermatch_http_requests",
+            "HTTP requests by method, route and status.",
+            _LABELS,
+            registry=self.registry,
+        )
+        self._seconds = Histogram(
+            "partnermatch_http_request_duration_seconds",
+            "Time to answer a request.",
+            _LABELS,
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
 
-    def observe(self, series: _Series, *, elapsed: float) -> None:
-        self.counts[series] += 1
-        self.seconds[series] += elapsed
+    def observe(self, *, method: str, route: str, status: int, elapsed: float) -> None:
+        labels = (method if method in _METHODS else "other", route, str(status))
+        self._requests.labels(*labels).inc()
+        self._seconds.labels(*labels).observe(elapsed)
 
-    def render(self) -> str:
-        lines = [
-            "# HELP partnermatch_http_requests_total HTTP requests by method, route and status.",
-            "# TYPE partnermatch_http_requests_total counter",
-            *(f"partnermatch_http_requests_total{_labels(s)} {n}" for s, n in self.counts.items()),
-            "# HELP partnermatch_http_request_duration_seconds Time to answer a request.",
-            "# TYPE partnermatch_http_request_duration_seconds summary",
-        ]
-        for series, count in self.counts.items():
-            name = "partnermatch_http_request_duration_seconds"
-            lines.append(f"{name}_sum{_labels(series)} {self.seconds[series]:.6f}")
-            lines.append(f"{name}_count{_labels(series)} {count}")
-        return "\n".join(lines) + "\n"
-
-
-def _labels(series: _Series) -> str:
-    method, route, status = (_escape(value) for value in series)
-    return f'{{method="{method}",route="{route}",status="{status}"}}'
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
 
 
 class MetricsMiddleware:
@@ -81,9 +74,12 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            series = (scope["method"], route, str(status))
-            self.metrics.observe(series, elapsed=time.perf_counter() - started)
+            self.metrics.observe(
+                method=scope["method"],
+                route=getattr(scope.get("route"), "path", "unmatched"),
+                status=status,
+                elapsed=time.perf_counter() - started,
+            )
 
 
 def install_metrics(app: FastAPI) -> None:
@@ -95,10 +91,9 @@ def install_metrics(app: FastAPI) -> None:
 
 @router.get(
     "/metrics",
-    response_class=PlainTextResponse,
+    response_class=Response,
     dependencies=[allow(Role.ADMIN, Role.MANAGER, Role.PARTNER)],
 )
-async def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text exposition; async so it reads the counters on the loop that writes them."""
-    text = request.app.state.metrics.render()
-    return PlainTextResponse(text, media_type=PROMETHEUS_TEXT)
+async def metrics(request: Request) -> Response:
+    """Prometheus text exposition."""
+    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -144,6 +144,13 @@ class TestMetrics:
         assert f"partnermatch_http_requests_total{{{series}}} 1" in text
         assert f"partnermatch_http_request_duration_seconds_count{{{series}}} 1" in text
 
+    def test_unknown_methods_and_paths_share_one_series(self, client: TestClient) -> None:
+        for n in range(30):
+            client.request(f"BREW{n}", f"/no/such/path/{n}")
+        text = client.get("/metrics").text
+        assert 'method="other",route="unmatched"' in text
+        assert "BREW" not in text and "/no/such/path" not in text
+
 
 class TestCli:
     @pytest.fixture
