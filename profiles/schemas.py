@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
@@ -45,6 +47,19 @@ def utc_datetime(value: datetime) -> datetime:
         raise ValueError("is outside the supported date range") from exc
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_8601(value: object) -> object:
+    """Only ISO 8601 text (`2026-11-26` or `2026-11-26T09:00:00Z`): pydantic alone would also
+    read a number, or numeric text such as "0.5", as seconds since 1970."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("must be an ISO 8601 date or date-time, e.g. 2026-11-26T09:00:00Z")
+    return value
+
+
 def _not_future(value: datetime) -> datetime:
     if value > datetime.now(UTC) + timedelta(minutes=5):
         raise ValueError("must not be in the future")
@@ -70,7 +85,7 @@ Website = Annotated[HttpUrl, Field(max_length=500)]
 ExternalId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s]+$")]
 Industry = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(canonical_industry)]
 Product = Annotated[str, Field(min_length=1, max_length=100)]
-UtcDateTime = Annotated[datetime, AfterValidator(utc_datetime)]
+UtcDateTime = Annotated[datetime, BeforeValidator(iso_8601), AfterValidator(utc_datetime)]
 SourceTimestamp = Annotated[UtcDateTime, AfterValidator(_not_future)]
 
 

@@ -64,6 +64,11 @@ class TestRoutingReport:
         response = client.get("/v1/reports/routing", params=params)
         assert (response.status_code, error_fields(response)) == (422, {"from"})
 
+    @pytest.mark.parametrize("value", ["0.5", "1700000000", "yesterday", "26.11.2026"])
+    def test_a_date_that_is_not_iso_8601_is_refused(self, client: TestClient, value: str) -> None:
+        response = client.get("/v1/reports/routing", params={"to": value})
+        assert (response.status_code, error_fields(response)) == (422, {"to"})
+
     def test_dates_at_the_ends_of_the_calendar(self, client: TestClient) -> None:
         early = client.get("/v1/reports/routing", params={"to": "0001-01-02T00:00:00Z"})
         assert early.status_code == 200 and early.json()["leads"] == 0
