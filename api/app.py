@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from api import health
 from api.access import endpoints as key_endpoints
 from api.error_handlers import install_error_handlers
+from api.limits import BodyLimitMiddleware
 from api.metrics import install_metrics
 from api.runtime import runtime
 from api.settings import Settings
@@ -50,6 +51,11 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_import_bytes=settings.max_import_bytes,
+    )
     install_metrics(app)
     app.include_router(health.router)
     app.include_router(scoring_endpoints.stale_router)  # before /v1/partners/{id}

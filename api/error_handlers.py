@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,13 +23,13 @@ _HTTP_CODES = {
 }
 
 
-def _envelope(
+def envelope_response(
     status: int,
     code: str,
     message: str,
     details: list | None = None,
     *,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "details": details or []}}
     return JSONResponse(body, status_code=status, headers=headers)
@@ -36,32 +37,34 @@ def _envelope(
 
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PartnerMatchError)
-    return _envelope(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
+    return envelope_response(
+        exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers
+    )
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if any(error.get("type") == "json_invalid" for error in errors):
-        return _envelope(
+        return envelope_response(
             400,
             "malformed_json",
             "the request body is not valid JSON",
             [{"field": "body", "message": str(errors[0].get("ctx", {}).get("error", "bad JSON"))}],
         )
     error = invalid_input(errors, strip=("body", "query", "path", "header"))
-    return _envelope(error.status_code, error.code, error.message, error.details)
+    return envelope_response(error.status_code, error.code, error.message, error.details)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
-    return _envelope(exc.status_code, code, str(exc.detail), headers=exc.headers)
+    return envelope_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _envelope(500, "internal_error", "internal error; it has been logged")
+    return envelope_response(500, "internal_error", "internal error; it has been logged")
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     lead_max_offers: int = Field(default=3, ge=1, le=50)
     idempotency_ttl_hours: float = Field(default=24, ge=24, le=24 * 30)
     sweep_interval_seconds: float = Field(default=60, gt=0, le=3600)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)  # one JSON document
+    max_import_bytes: int = Field(default=104_857_600, ge=1024)  # an NDJSON import
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:

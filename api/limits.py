@@ -1,0 +1,63 @@
+"""Request bodies are bounded: refused with 413 before they are read, or as soon as they
+grow past the limit; an API write without any key is refused before its body is read."""
+
+from __future__ import annotations
+
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.error_handlers import envelope_response
+from api.errors import Unauthorized
+
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+# The import takes NDJSON files; every other body is one JSON document.
+_IMPORT_PATH = "/v1/partners/import"
+
+
+class BodyLimitMiddleware:
+    """413 (in the error envelope) for bodies over `max_bytes` (`max_import_bytes` for the
+    import), judged by Content-Length before reading and by counting while reading."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_import_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_import_bytes = max_import_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        if scope["path"].startswith("/v1/") and b"authorization" not in headers:
+            await _unauthorized()(scope, receive, send)
+            return
+        limit = self.max_import_bytes if scope["path"] == _IMPORT_PATH else self.max_bytes
+        declared = headers.get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > limit:
+            await _too_large(limit)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise HTTPException(413, _message(limit))
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _unauthorized() -> JSONResponse:
+    error = Unauthorized("this request needs an API key: Authorization: Bearer <key>")
+    return envelope_response(401, error.code, error.message, headers=error.headers)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return envelope_response(413, "payload_too_large", _message(limit))
+
+
+def _message(limit: int) -> str:
+    return f"the request body is larger than {limit:,} bytes"
