@@ -66,13 +66,19 @@ def field_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+# A 422 lists at most this many problems (a body of 100,000 unknown keys must not produce a
+# response larger than itself); the message says how many more there were.
+MAX_DETAILS = 50
+
+
 def validation_details(errors: list[Any], *, strip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """One detail per bad field: its dotted name, the problem and pydantic's error type.
+    """One detail per bad field (the first MAX_DETAILS): its dotted name, the problem and
+    pydantic's error type.
 
     Leading location parts in `strip` (such as "body") are dropped from the field name.
     """
     details = []
-    for error in errors:
+    for error in errors[:MAX_DETAILS]:
         loc = list(error.get("loc", ()))
         source = str(loc[0]) if loc and loc[0] in ("body", "query", "path", "header") else None
         while loc and loc[0] in strip:
@@ -91,4 +97,5 @@ def validation_details(errors: list[Any], *, strip: tuple[str, ...] = ()) -> lis
 def invalid_input(errors: list[Any], *, strip: tuple[str, ...] = ()) -> InvalidInput:
     details = validation_details(errors, strip=strip)
     fields = ", ".join(dict.fromkeys(detail["field"] for detail in details))
-    return InvalidInput(f"invalid input: {fields}", details=details)
+    more = f" and {len(errors) - len(details)} more problems" if len(errors) > len(details) else ""
+    return InvalidInput(f"invalid input: {fields}{more}", details=details)

@@ -75,3 +75,14 @@ class TestWriteWithoutKey:
         assert response.status_code == 401
         assert response.headers["WWW-Authenticate"] == "Bearer"
         assert response.json()["error"]["code"] == "unauthorized"
+
+
+class TestErrorList:
+    def test_a_body_of_many_unknown_keys_gets_a_short_answer(self, client: TestClient) -> None:
+        body = {f"k{n}": 0 for n in range(20_000)}
+        response = client.post("/v1/leads/preview", json=body)
+        assert response.status_code == 422
+        error = response.json()["error"]
+        assert len(error["details"]) == 50
+        assert error["message"].endswith("more problems")
+        assert len(response.content) < 20_000
