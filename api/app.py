@@ -55,6 +55,7 @@ def create_app(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         max_import_bytes=settings.max_import_bytes,
+        timeout_seconds=settings.body_timeout_seconds,
     )
     install_metrics(app)
     app.include_router(health.router)

@@ -1,7 +1,11 @@
-"""Request bodies are bounded: refused with 413 before they are read, or as soon as they
-grow past the limit; an API write without any key is refused before its body is read."""
+"""Request bodies are bounded in size and time: refused with 413 before they are read, or as
+soon as they grow past the limit, and with 408 when they do not arrive in time; an API write
+without any key is refused before its body is read."""
 
 from __future__ import annotations
+
+import asyncio
+import time
 
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -17,12 +21,16 @@ _IMPORT_PATH = "/v1/partners/import"
 
 class BodyLimitMiddleware:
     """413 (in the error envelope) for bodies over `max_bytes` (`max_import_bytes` for the
-    import), judged by Content-Length before reading and by counting while reading."""
+    import), judged by Content-Length before reading and by counting while reading; 408 for a
+    body not received within `timeout_seconds` of the request's start."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, max_import_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_import_bytes: int, timeout_seconds: float
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_import_bytes = max_import_bytes
+        self.timeout_seconds = timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
@@ -38,10 +46,14 @@ class BodyLimitMiddleware:
             await _too_large(limit)(scope, receive, send)
             return
         received = 0
+        deadline = time.monotonic() + self.timeout_seconds
 
         async def counted() -> Message:
             nonlocal received
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), deadline - time.monotonic())
+            except TimeoutError:
+                raise HTTPException(408, "the request body did not arrive in time") from None
             received += len(message.get("body", b""))
             if received > limit:
                 raise HTTPException(413, _message(limit))

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(default=60, gt=0, le=3600)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)  # one JSON document
     max_import_bytes: int = Field(default=104_857_600, ge=1024)  # an NDJSON import
+    body_timeout_seconds: float = Field(default=30, gt=0, le=3600)  # to receive a whole body
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
