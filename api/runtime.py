@@ -17,7 +17,7 @@ from api.database import make_engine, make_sessionmaker, upgrade_database
 from api.settings import Settings
 from indexing.factory import open_index
 from indexing.protocol import PartnerIndex
-from profiles.geocoding import make_geocoder
+from profiles.geocoding import gazetteer, make_geocoder
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ def runtime(
         upgrade_database(engine)
         if with_index:
             index = open_index(settings, engine, poll=poll)
+            gazetteer()  # what the first search with `near` needs, loaded before serving
         yield Runtime(
             settings=settings,
             engine=engine,

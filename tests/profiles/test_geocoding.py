@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -11,7 +12,14 @@ from geopy.geocoders import Nominatim
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
-from profiles.geocoding import OfflineGeocoder, country_code, make_geocoder, resolve_place
+from profiles.geocoding import (
+    OfflineGeocoder,
+    _load_gazetteer,
+    country_code,
+    gazetteer,
+    make_geocoder,
+    resolve_place,
+)
 from tests.factories import create_partner
 
 
@@ -90,3 +98,17 @@ class TestConfiguredGeocoder:
         created = create_partner(client, locations=[office])
         assert fake.queries == [{"city": "Gotham", "country": "US"}]
         assert (created["locations"][0]["lat"], created["locations"][0]["lon"]) == (10.0, 20.0)
+
+
+class TestGazetteerLoading:
+    def test_concurrent_first_lookups_load_the_gazetteer_once(self) -> None:
+        _load_gazetteer.cache_clear()
+        with ThreadPoolExecutor(8) as pool:
+            loaded = list(pool.map(lambda _: gazetteer(), range(8)))
+        assert _load_gazetteer.cache_info().misses == 1
+        assert all(each is loaded[0] for each in loaded)
+
+    def test_the_service_has_it_loaded_before_its_first_request(self, app: FastAPI) -> None:
+        _load_gazetteer.cache_clear()
+        with TestClient(app):  # the lifespan has run; no request yet
+            assert _load_gazetteer.cache_info().currsize == 1
