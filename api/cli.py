@@ -110,7 +110,7 @@ def import_file(
     with file.open(encoding="utf-8") as source, runtime(settings, with_index=False) as opened:
         report = _run_import(opened, source, total=total, label="importing")
     for error in report.errors[:50]:
-        console.print(f"line {error.line}: {error.message}", style="red")
+        console.print(f"line {error.line}: {error.reasons()}", style="red")
     if report.failed:
         raise typer.Exit(code=1)
 

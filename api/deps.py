@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
@@ -16,20 +17,26 @@ from api.settings import Settings
 from scoring.freshness import FreshnessPolicy
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request, finished before the response is sent.
-
-    The dependency is function-scoped: it commits right after the route returns, so a 2xx
-    means committed, and a commit that fails becomes the route's error response. After a
-    committed write the embedded index applies it before the response too, so the client's
-    next request reads its own write; other processes, and the OpenSearch shipper (which
-    must not make writes wait for a remote cluster), follow within their poll interval.
-    """
+@contextmanager
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """One transaction on the request's behalf: committed when the block ends (rolled back on
+    error), and then, after a write on the embedded backend, applied to this process's index,
+    so the client's next request reads its own write. Other processes, and the OpenSearch
+    shipper (which must not make writes wait for a remote cluster), follow within their poll
+    interval."""
     with transaction(request.app.state.sessionmaker) as session:
         yield session
     settings: Settings = request.app.state.settings
     if request.method != "GET" and settings.search_backend == "embedded":
         request.app.state.index.catch_up()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work. Function-scoped (see SessionDep): it ends right after the
+    route returns, before the response is sent, so a 2xx means committed and a commit that
+    fails becomes the route's error response."""
+    with unit_of_work(request) as session:
+        yield session
 
 
 def get_settings(request: Request) -> Settings:

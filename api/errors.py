@@ -56,6 +56,11 @@ class Forbidden(PartnerMatchError):
     code = "forbidden"
 
 
+class UnsupportedMediaType(PartnerMatchError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
 class Unavailable(PartnerMatchError):
     status_code = 503
     code = "unavailable"

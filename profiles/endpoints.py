@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Path, Request, Response
+from geopy.geocoders.base import Geocoder
 from starlette.concurrency import run_in_threadpool
 
 from api.access.deps import CurrentPrincipal, Role, allow, refuse_fields
@@ -13,10 +16,12 @@ from api.deps import (
     NowDep,
     SessionDep,
     SettingsDep,
+    unit_of_work,
 )
-from api.errors import InvalidInput
+from api.errors import InvalidInput, UnsupportedMediaType
 from profiles import service
 from profiles.models import Partner
+from profiles.ndjson import NDJSON_TYPES, ndjson_batches
 from profiles.schemas import (
     FreshnessRead,
     ImportReport,
@@ -79,27 +84,39 @@ def create_partner(
 )
 async def import_partners(
     request: Request,
-    session: SessionDep,
     geocoder: GeocoderDep,
     now: NowDep,
     settings: SettingsDep,
 ) -> ImportReport:
-    """Bulk upsert by external_id from NDJSON (one partner per line); bad lines are reported."""
-    try:
-        text = (await request.body()).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput.field("body", "must be UTF-8 encoded NDJSON") from exc
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    if not lines:
+    """Bulk upsert by external_id from NDJSON (one partner per line); bad lines are reported.
+
+    The body is read as it arrives and imported in batches of `IMPORT_BATCH_SIZE` lines, each
+    committed (and applied to the index) on its own, so memory stays bounded and other
+    writes go on between batches. The report answers once every batch is committed.
+    """
+    if request.headers.get("content-type", "").split(";")[0].strip() not in NDJSON_TYPES:
+        raise UnsupportedMediaType(f"send NDJSON ({', '.join(sorted(NDJSON_TYPES))})")
+    report = ImportReport()
+    batches = ndjson_batches(request.stream(), size=settings.import_batch_size)
+    async for batch in batches:
+        await run_in_threadpool(_import_batch, request, batch, geocoder, now, report)
+    if report.created + report.updated + len(report.errors) == 0:
         raise InvalidInput.field("body", "no partner lines to import")
-    return await run_in_threadpool(
-        service.import_partners,
-        session,
-        lines,
-        geocoder=geocoder,
-        now=now,
-        batch_size=settings.import_batch_size,
-    )
+    report.failed = len(report.errors)
+    return report
+
+
+def _import_batch(
+    request: Request,
+    batch: list[tuple[int, str]],
+    geocoder: Geocoder,
+    now: datetime,
+    report: ImportReport,
+) -> None:
+    with unit_of_work(request) as session:
+        service.import_partners(
+            session, batch, geocoder=geocoder, now=now, batch_size=len(batch), report=report
+        )
 
 
 @router.get("/{partner_id}", response_model=PartnerRead | PartnerPublic, dependencies=[EVERYONE])

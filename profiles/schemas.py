@@ -203,8 +203,10 @@ class PartnerCreate(Strict):
 
 
 class PartnerImport(PartnerCreate):
-    """An import line: the source system's own timestamps are kept."""
+    """An import line: an upsert by `external_id` (required), keeping the source system's
+    own timestamps."""
 
+    external_id: ExternalId
     profile_updated_at: SourceTimestamp | None = None
     attested_at: SourceTimestamp | None = None
 
@@ -298,6 +300,11 @@ class ImportLineError(BaseModel):
     code: str
     message: str
     details: list[dict[str, object]]
+
+    def reasons(self) -> str:
+        """Every problem of the line, as a person reads them ("tier: Input should be ...")."""
+        named = [f"{d.get('field')}: {d.get('message')}" for d in self.details]
+        return "; ".join(named) or self.message
 
 
 class ImportReport(BaseModel):

@@ -120,8 +120,7 @@ def import_partners(
 ) -> ImportReport:
     """Upsert NDJSON lines (number, text) by external_id; bad lines are reported, not imported.
 
-    Lines without an external_id always create a partner. Pass `report` to accumulate
-    figures over several calls (the CLI commits between batches).
+    Pass `report` to accumulate figures over several calls (callers commit between batches).
     """
     report = report or ImportReport()
     for batch in batches(lines, batch_size):
@@ -145,16 +144,14 @@ def _import_batch(
             parsed.append((number, PartnerImport.model_validate_json(text)))
         except ValidationError as exc:
             report.errors.append(_line_error(number, invalid_input(exc.errors())))
-    known = repository.partners_by_external_id(
-        session, (data.external_id for _, data in parsed if data.external_id)
-    )
+    known = repository.partners_by_external_id(session, (data.external_id for _, data in parsed))
     # A repeated external_id within the batch: the last line is the record.
-    latest = {data.external_id or f"\0line{number}": (number, data) for number, data in parsed}
+    latest = {data.external_id: (number, data) for number, data in parsed}
     created: list[NewPartner] = []
     updated: list[Partner] = []
     for number, data in latest.values():
         try:
-            partner = known.get(data.external_id or "")
+            partner = known.get(data.external_id)
             if partner is None:
                 created.append(new_partner(data, geocoder=geocoder, now=now))
             else:

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.factories import create_partner, partner_payload
@@ -83,16 +84,47 @@ class TestImport:
         }
 
     def test_timestamp_off_the_calendar_is_reported(self, client: TestClient) -> None:
-        line = partner_payload(profile_updated_at="0001-01-01T00:00:00+01:00")
+        line = partner_payload(external_id="CRM-1", profile_updated_at="0001-01-01T00:00:00+01:00")
         report = post_import(client, ndjson(line)).json()
         assert report["failed"] == 1
         assert report["errors"][0]["details"][0]["field"] == "profile_updated_at"
 
     def test_line_that_cannot_be_geocoded_is_reported(self, client: TestClient) -> None:
-        line = partner_payload(locations=[{"city": "Atlantis", "country": "DE"}])
+        line = partner_payload(
+            external_id="CRM-1", locations=[{"city": "Atlantis", "country": "DE"}]
+        )
         report = post_import(client, ndjson(line)).json()
         assert report["failed"] == 1
         assert report["errors"][0]["details"][0]["field"] == "locations.0.city"
+
+    def test_a_line_without_external_id_is_reported_and_never_imported(
+        self, client: TestClient
+    ) -> None:
+        for _ in range(3):
+            report = post_import(client, ndjson(partner_payload(name="No Id"))).json()
+            assert (report["created"], report["failed"]) == (0, 1)
+            assert report["errors"][0]["details"][0]["field"] == "external_id"
+        assert client.get("/v1/partners/search", params={"q": "no id"}).json()["total"] == 0
+
+    def test_a_body_that_is_not_ndjson_is_a_415_and_imports_nothing(
+        self, client: TestClient
+    ) -> None:
+        line = ndjson(partner_payload(external_id="CRM-1", name="Multipart Upload"))
+        response = client.post("/v1/partners/import", files={"file": ("p.ndjson", line)})
+        assert response.status_code == 415
+        assert response.json()["error"]["code"] == "unsupported_media_type"
+        assert client.get("/v1/partners/search", params={"q": "multipart"}).json()["total"] == 0
+
+    def test_a_body_of_many_batches_is_imported_whole(
+        self, app: FastAPI, client: TestClient
+    ) -> None:
+        app.state.settings.import_batch_size = 7
+        lines = [partner_payload(external_id=f"CRM-{n}", name=f"Batch {n}") for n in range(30)]
+        lines[12]["tier"] = "diamond"
+        report = post_import(client, ndjson(*lines)).json()
+        assert (report["created"], report["failed"]) == (29, 1)
+        assert report["errors"][0]["line"] == 13
+        assert client.get("/v1/partners/search", params={"q": "batch"}).json()["total"] == 29
 
     def test_empty_or_non_utf8_body_is_refused(self, client: TestClient) -> None:
         assert post_import(client, b"\n\n").status_code == 422

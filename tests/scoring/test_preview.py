@@ -68,6 +68,7 @@ def preview(client: TestClient, body: dict[str, Any], **params: Any) -> dict[str
 def munich_market(client: TestClient) -> dict[str, int]:
     """Five partners around a Munich lead needing Kubernetes and an active CKA."""
     stale_line = partner_payload(
+        external_id="CRM-STALE",
         name="Stale Kubernetes Munich",
         skills=[{"name": "Kubernetes", "level": 5, "verified": True}],
         certifications=[certification(expires_in_days=365)],
