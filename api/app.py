@@ -13,6 +13,7 @@ from api.access import endpoints as key_endpoints
 from api.error_handlers import install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.metrics import install_metrics
+from api.ratelimit import RateLimitMiddleware
 from api.runtime import runtime
 from api.settings import Settings
 from indexing import endpoints as search_endpoints
@@ -57,6 +58,11 @@ def create_app(
         max_import_bytes=settings.max_import_bytes,
         timeout_seconds=settings.body_timeout_seconds,
     )
+    if settings.rate_limit != "off":
+        proxies = frozenset(filter(None, (p.strip() for p in settings.trusted_proxies.split(","))))
+        app.add_middleware(
+            RateLimitMiddleware, per_second=settings.rate_limit, trusted_proxies=proxies
+        )
     install_metrics(app)
     app.include_router(health.router)
     app.include_router(scoring_endpoints.stale_router)  # before /v1/partners/{id}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)  # one JSON document
     max_import_bytes: int = Field(default=104_857_600, ge=1024)  # an NDJSON import
     body_timeout_seconds: float = Field(default=30, gt=0, le=3600)  # to receive a whole body
+    rate_limit: Annotated[int, Field(ge=1)] | Literal["off"] = 50  # requests/s per client
+    trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:

@@ -65,7 +65,9 @@ def main() -> None:
     store = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     print(f"{store}, {args.tries} tries per loop")
 
-    server = Server(log_dir=VAR, database_url=url, index_dir=index_dirs[0]).start()
+    server = Server(
+        log_dir=VAR, database_url=url, index_dir=index_dirs[0], rate_limit="off"
+    ).start()
     with httpx.Client(base_url=server.url, headers=headers, timeout=60) as http:
         _read_your_writes(http, tries=args.tries)
         _lead_races(http, tries=args.tries // 4)
@@ -75,7 +77,9 @@ def main() -> None:
     with httpx.Client(base_url=server.url, headers=headers, timeout=60) as http:
         lost = sum(_found(http, word) != {pid} for pid, word in acknowledged.items())
         print(f"  kill -9 after {len(acknowledged)} acknowledged updates: {lost} lost")
-        other = Server(log_dir=VAR, database_url=url, index_dir=index_dirs[1]).start()
+        other = Server(
+            log_dir=VAR, database_url=url, index_dir=index_dirs[1], rate_limit="off"
+        ).start()
         try:
             _convergence(http, other, headers=headers, tries=args.tries // 2)
         finally:

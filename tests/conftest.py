@@ -91,7 +91,9 @@ def clean_db(engine: Engine) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, clean_db: Engine) -> Settings:
-    return Settings(database_url=database_url, index_dir=str(tmp_path / "index"))
+    """The test store; no rate limit (tests call faster than any client; TestRateLimit
+    turns it on)."""
+    return Settings(database_url=database_url, index_dir=str(tmp_path / "index"), rate_limit="off")
 
 
 @pytest.fixture

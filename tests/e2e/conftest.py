@@ -34,7 +34,12 @@ def start_server(store: Store, tmp_path: Path) -> Iterator[ServerFactory]:
     started: list[Server] = []
 
     def start(**settings: Any) -> Server:
-        settings = {"database_url": store.url, "index_dir": tmp_path / "index", **settings}
+        settings = {
+            "database_url": store.url,
+            "index_dir": tmp_path / "index",
+            "rate_limit": "off",  # the loops call faster than a client is allowed to
+            **settings,
+        }
         server = Server(log_dir=tmp_path, **settings).start()
         started.append(server)
         return server
