@@ -156,6 +156,9 @@ ROUTES: dict[str, Row] = {
         public=401,
         body={"outcome": "won"},
     ),
+    "POST /v1/leads/{lead_id}/assign": managers_only(
+        "/v1/leads/999999/assign", ok=404, body={"partner_id": 1, "reason": "key account"}
+    ),
     "GET /v1/reports/routing": managers_only("/v1/reports/routing", ok=200),
 }
 
