@@ -109,6 +109,9 @@ def list_leads(
     partner_id: int | None,
     cursor: str | None,
     limit: int,
+    outcome: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
 ) -> tuple[list[Lead], str | None]:
     """A page of leads, newest first, and the cursor of the next page (None at the end)."""
     rows = repository.list_leads(
@@ -117,6 +120,9 @@ def list_leads(
         partner_id=partner_id,
         before_id=int(cursor) if cursor else None,
         limit=limit,
+        outcome=outcome,
+        created_from=created_from,
+        created_to=created_to,
     )
     return rows, (str(rows[-1].id) if len(rows) == limit else None)
 
