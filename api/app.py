@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api import health
 from api.access import endpoints as key_endpoints
 from api.error_handlers import install_error_handlers
 from api.metrics import install_metrics
+from api.pages.install import install_pages
 from api.runtime import runtime
 from api.settings import Settings
 from indexing import endpoints as search_endpoints
@@ -41,7 +43,8 @@ def create_app(
             async with background_sweeper(app):
                 yield
 
-    app = FastAPI(
+    app = FastAPIOffline(  # Swagger UI and ReDoc served from the package: /docs works offline
+        static_url="/static/docs",
         title="partnermatch",
         version="0.1.0",
         summary="Partner directory search, lead routing and profile hygiene for PRM",
@@ -58,4 +61,5 @@ def create_app(
     app.include_router(key_endpoints.router)
     app.include_router(scoring_endpoints.leads_router)
     app.include_router(matcher_router)
+    install_pages(app, settings)
     return app

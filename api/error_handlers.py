@@ -34,7 +34,7 @@ def _envelope(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+async def domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PartnerMatchError)
     return _envelope(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
 
@@ -53,7 +53,7 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return _envelope(error.status_code, error.code, error.message, error.details)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return _envelope(exc.status_code, code, str(exc.detail))
@@ -65,7 +65,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(PartnerMatchError, _domain_error)
+    app.add_exception_handler(PartnerMatchError, domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, _unexpected_error)
