@@ -78,6 +78,9 @@ def directory(
         )
         query = search.build_query(params, geocoder=geocoder, now=now)
         near_point = query.near
+        # the filters as the search understood them, so facet values match ("aws" -> its name)
+        form.update(skills=list(query.skills), tier=list(query.tier))
+        form["industry"] = query.industry or ""
         page = search.search_directory(session, index, query)
     except PartnerMatchError as error:
         errors = {d["field"]: d["message"] for d in error.details} or {"q": error.message}
