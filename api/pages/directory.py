@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from geopy.distance import geodesic
+from geopy.distance import great_circle
 
 from api.access.deps import PUBLIC
 from api.deps import FreshnessPolicyDep, GeocoderDep, NowDep, SessionDep
@@ -132,7 +132,8 @@ def _card(item: SearchItem, near: tuple[float, float] | None) -> dict[str, Any]:
     """A result card: the partner and its office nearest to `near` (or its first office)."""
     office = item.locations[0] if item.locations else None
     if near is not None and item.locations:
-        office = min(item.locations, key=lambda loc: geodesic(near, (loc.lat, loc.lon)).km)
+        # the card shows the search's geodesic distance; picking its office needs no ellipsoid
+        office = min(item.locations, key=lambda loc: great_circle(near, (loc.lat, loc.lon)).km)
     return {"item": item, "office": office}
 
 
