@@ -55,11 +55,28 @@ class TestVisitor:
         assert "near=Munich" in page.url and "radius_km=50" in page.url
         assert_accessible(page, "directory")
         screenshot(page, "directory")
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+        screenshot(page, "directory-phone")
+        page.set_viewport_size({"width": 1280, "height": 900})
 
         results.get_by_role("link", name=name).click()
         page.get_by_role("heading", level=1, name=re.compile(name)).wait_for()
         assert_accessible(page, "partner-profile")
         screenshot(page, "partner-profile")
+
+    def test_the_keyboard_reaches_the_search_with_a_visible_focus_ring(self, page: Any) -> None:
+        page.goto("/")
+        for _ in range(8):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == "q":
+                break
+        assert page.evaluate("document.activeElement.id") == "q"
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline not in ("none", "")
+        page.keyboard.type("cloud")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"q=cloud"))
 
     def test_the_shared_url_renders_the_results_without_javascript(
         self, browser: Any, server: Server
