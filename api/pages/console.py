@@ -10,7 +10,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from geopy.geocoders.base import Geocoder
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from api.deps import FreshnessPolicyDep, GeocoderDep, NowDep, SessionDep, SettingsDep
 from api.errors import InvalidInput, PartnerMatchError, invalid_input
@@ -20,6 +22,7 @@ from api.pages.session import PageSession, load_session, page_rule
 from api.pages.signin import CONSOLE
 from indexing import repository as directory
 from indexing.endpoints import IndexDep
+from indexing.protocol import PartnerIndex
 from matcher.accounts import service as accounts
 from matcher.leads import service as leads
 from matcher.leads.models import DIRECT, OFFERED, UNASSIGNED
@@ -44,7 +47,6 @@ REPORT_DAYS = 14
 @router.get("", response_class=HTMLResponse)
 def pipeline(
     request: Request,
-    page: PageDep,
     session: SessionDep,
     status: str = "",
     outcome: str = "",
@@ -86,7 +88,7 @@ def pipeline(
 
 
 @router.get("/unassigned", response_class=HTMLResponse)
-def unassigned(request: Request, page: PageDep, session: SessionDep) -> HTMLResponse:
+def unassigned(request: Request, session: SessionDep) -> HTMLResponse:
     rows, _ = leads.list_leads(
         session, statuses=[UNASSIGNED], partner_id=None, cursor=None, limit=PAGE_SIZE
     )
@@ -96,7 +98,6 @@ def unassigned(request: Request, page: PageDep, session: SessionDep) -> HTMLResp
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)
 def lead_page(
     request: Request,
-    page: PageDep,
     session: SessionDep,
     index: IndexDep,
     geocoder: GeocoderDep,
@@ -149,7 +150,6 @@ def assign(
 @router.get("/partners", response_class=HTMLResponse)
 def flagged_partners(
     request: Request,
-    page: PageDep,
     session: SessionDep,
     now: NowDep,
     policy: FreshnessPolicyDep,
@@ -168,7 +168,7 @@ def flagged_partners(
 
 
 @router.get("/accounts", response_class=HTMLResponse)
-def account_list(request: Request, page: PageDep, session: SessionDep, now: NowDep) -> HTMLResponse:
+def account_list(request: Request, session: SessionDep, now: NowDep) -> HTMLResponse:
     rows = accounts.list_accounts(session, now=now, limit=200)
     holders = [row.holder.partner_id for row in rows if row.holder and row.holder.partner_id]
     context = {"accounts": rows, "names": _names(session, holders)}
@@ -176,7 +176,7 @@ def account_list(request: Request, page: PageDep, session: SessionDep, now: NowD
 
 
 @router.get("/report", response_class=HTMLResponse)
-def report(request: Request, page: PageDep, session: SessionDep, now: NowDep) -> HTMLResponse:
+def report(request: Request, session: SessionDep, now: NowDep) -> HTMLResponse:
     """The API's routing report over the last days, and the same figures per day as charts."""
     end = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=UTC)
     start = end - timedelta(days=REPORT_DAYS)
@@ -227,9 +227,9 @@ def report(request: Request, page: PageDep, session: SessionDep, now: NowDep) ->
 
 def _lead_page(
     request: Request,
-    session: Any,
-    index: Any,
-    geocoder: Any,
+    session: Session,
+    index: PartnerIndex,
+    geocoder: Geocoder,
     now: datetime,
     lead_id: int,
     *,
@@ -265,7 +265,7 @@ def _hours(report: RoutingReport) -> float:
     return report.time_to_accept_seconds.median / 3600
 
 
-def _names(session: Any, partner_ids: Sequence[int | None]) -> dict[int, str]:
+def _names(session: Session, partner_ids: Sequence[int | None]) -> dict[int, str]:
     wanted = [partner_id for partner_id in partner_ids if partner_id is not None]
     return {pid: partner.name for pid, partner in directory.partners_by_id(session, wanted).items()}
 

@@ -4,6 +4,7 @@ the same services as the API, as the partner."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -22,7 +23,8 @@ from matcher.leads import service as leads
 from matcher.leads.models import ACCEPTED, OFFERED, Lead
 from matcher.leads.schemas import Actor, lead_detail
 from profiles import service as profiles
-from profiles.schemas import PartnerUpdate
+from profiles.schemas import PartnerRead, PartnerUpdate
+from scoring.freshness import FreshnessPolicy
 
 router = APIRouter(
     prefix="/portal",
@@ -165,8 +167,8 @@ def _refused(
     partner_id: int,
     body: dict[str, Any],
     error: PartnerMatchError,
-    now: Any,
-    policy: Any,
+    now: datetime,
+    policy: FreshnessPolicy,
 ) -> HTMLResponse:
     partner = profiles.full_view(profiles.get_partner(session, partner_id), now=now, policy=policy)
     errors = {detail["field"]: detail["message"] for detail in error.details}
@@ -176,7 +178,7 @@ def _refused(
     return render(request, "portal_profile.html", context, status_code=422)
 
 
-def _profile_context(partner: Any, *, errors: dict[str, str]) -> dict[str, Any]:
+def _profile_context(partner: PartnerRead, *, errors: dict[str, str]) -> dict[str, Any]:
     return {
         "partner": partner,
         "rows": form_rows(partner),

@@ -148,7 +148,9 @@ class PageRule:
     roles: frozenset[Role] | None
     sign_in_path: str | None = None
 
-    async def __call__(self, request: Request) -> PageSession:
+    async def __call__(self, request: Request) -> PageSession | None:
+        if self.roles is None and request.method != "POST":
+            return None  # public pages read no session and set no cookie
         page_session = load_session(request)
         await check_csrf(request, page_session)
         if self.roles is None:

@@ -97,3 +97,10 @@ class TestOfflineDocs:
         for src in scripts:
             assert anonymous_client.get(src).status_code == 200
         assert anonymous_client.get("/static/vendor/htmx.min.js").status_code == 200
+
+
+def test_public_pages_set_no_cookie(client: TestClient, anonymous_client: TestClient) -> None:
+    partner = create_partner(client, name="Isar Cloud")
+    reindexed(client)
+    for url in (SEARCH, f"/partners/{partner['id']}"):
+        assert "set-cookie" not in anonymous_client.get(url).headers, url
