@@ -58,3 +58,10 @@ def test_sign_in_follows_only_a_path_of_its_own_area(
         follow_redirects=False,
     )
     assert response.headers["location"] == "/portal"
+
+
+def test_sign_out_ends_the_session(client: TestClient, anonymous_client: TestClient) -> None:
+    app: FastAPI = client.app  # type: ignore[assignment]
+    token = sign_in(anonymous_client, "/console", make_key(app, role=Role.MANAGER).secret)
+    anonymous_client.post("/console/sign-out", data={"csrf_token": token})
+    assert anonymous_client.get("/console", follow_redirects=False).status_code == 303
