@@ -11,10 +11,9 @@ from tests.matcher.factories import (
     accept,
     create_account,
     error_fields,
-    in_days,
     kinds,
     post_lead,
-    reserve,
+    reserved_lead,
     skilled_partner,
 )
 
@@ -83,12 +82,7 @@ class TestConflictOverride:
     def test_crossing_a_reservation_needs_an_override_with_a_reason(
         self, client: TestClient, clock: Clock
     ) -> None:
-        holder = skilled_partner(client, aws_level=2)
-        other = skilled_partner(client, aws_level=5)
-        account = create_account(client, name="Initech", domain="initech.com")
-        reserve(client, account["id"], partner_id=holder, until=in_days(clock.now, 30))
-        lead = post_lead(client, customer={"name": "Initech", "lat": 48.1, "lon": 11.6})
-        assert lead["assigned_partner_id"] == holder
+        _, other, lead = reserved_lead(client, now=clock.now)
         refused = assign(client, lead["id"], partner_id=other)
         assert refused.status_code == 409
         assert error_fields(refused) == {"override_conflict"}

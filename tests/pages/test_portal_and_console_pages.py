@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from api.access.models import Role
 from tests.api.factories import make_key
 from tests.conftest import Clock
-from tests.matcher.factories import create_account, in_days, post_lead, reserve, skilled_partner
+from tests.matcher.factories import post_lead, reserved_lead, skilled_partner
 from tests.pages.forms import sign_in
 
 
@@ -122,11 +122,7 @@ class TestConsole:
     def test_a_conflict_is_explained_on_the_assignment_form(
         self, client: TestClient, clock: Clock
     ) -> None:
-        holder = skilled_partner(client, aws_level=2)
-        other = skilled_partner(client, aws_level=5)
-        account = create_account(client, name="Initech", domain="initech.com")
-        reserve(client, account["id"], partner_id=holder, until=in_days(clock.now, 30))
-        held = post_lead(client, customer={"name": "Initech", "lat": 48.1, "lon": 11.6})
+        holder, other, held = reserved_lead(client, now=clock.now)
         browser, token = console_for(client)
         form = {"csrf_token": token, "partner_id": str(other), "reason": "customer asked"}
         refused = browser.post(f"/console/leads/{held['id']}/assign", data=form)
