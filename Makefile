@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-browser chromium vendor lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("partnermatch needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -29,6 +29,19 @@ test: install
 		echo "== the same suite on $$PARTNERMATCH_TEST_DATABASE_URL"; \
 		$(BIN)/pytest; \
 	fi
+
+# The browser tests only (marker `browser`), to time them separately.
+test-browser: install
+	$(BIN)/pytest -m browser
+
+# Debian's Chromium for the browser tests (root; Playwright's own browser download is not used).
+chromium:
+	@test -x /usr/bin/chromium || apt-get install -y chromium || \
+		(apt-get update && apt-get install -y chromium)
+
+# Re-vendor htmx (served by the pages) and axe-core (browser tests) from npm, pinned versions.
+vendor:
+	bash scripts/vendor-assets.sh
 
 lint: install
 	$(BIN)/ruff check .

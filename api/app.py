@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api import health
 from api.access import endpoints as key_endpoints
@@ -14,6 +15,7 @@ from api.error_handlers import install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.metrics import install_metrics
 from api.ratelimit import RateLimitMiddleware
+from api.pages.install import install_pages
 from api.runtime import runtime
 from api.settings import Settings
 from indexing import endpoints as search_endpoints
@@ -43,7 +45,8 @@ def create_app(
             async with background_sweeper(app):
                 yield
 
-    app = FastAPI(
+    app = FastAPIOffline(  # Swagger UI and ReDoc served from the package: /docs works offline
+        static_url="/static/docs",
         title="partnermatch",
         version="0.1.0",
         summary="Partner directory search, lead routing and profile hygiene for PRM",
@@ -71,4 +74,5 @@ def create_app(
     app.include_router(key_endpoints.router)
     app.include_router(scoring_endpoints.leads_router)
     app.include_router(matcher_router)
+    install_pages(app, settings)
     return app

@@ -36,7 +36,7 @@ def envelope_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+async def domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PartnerMatchError)
     return envelope_response(
         exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers
@@ -57,7 +57,7 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return envelope_response(error.status_code, error.code, error.message, error.details)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return envelope_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
@@ -69,7 +69,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(PartnerMatchError, _domain_error)
+    app.add_exception_handler(PartnerMatchError, domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, _unexpected_error)

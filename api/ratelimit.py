@@ -17,8 +17,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.error_handlers import envelope_response
 
-# Probes and scrapes are never limited.
+# Probes, scrapes and the pages' static assets are never limited.
 _EXEMPT = frozenset({"/healthz", "/readyz", "/metrics"})
+_EXEMPT_PREFIX = "/static/"
 
 
 class RateLimitMiddleware:
@@ -31,7 +32,8 @@ class RateLimitMiddleware:
         self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in _EXEMPT:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in _EXEMPT or path.startswith(_EXEMPT_PREFIX):
             await self.app(scope, receive, send)
             return
         client = self._client(scope)

@@ -30,10 +30,10 @@ from api.access.models import Role
 from api.access.service import renew_named_key
 from api.database import make_sessionmaker, transaction
 from api.settings import Settings
-from bench.store_seed import open_seeded_store
+from bench.store_seed import open_seeded_store, skills_by_partner
 from indexing.factory import open_index
 from profiles.geocoding import make_geocoder
-from profiles.models import Location, Partner, PartnerSkill
+from profiles.models import Location, Partner
 from scoring import service
 from scoring.schemas import LeadIn
 
@@ -96,13 +96,7 @@ def generate_leads(engine: Engine, *, count: int, seed: int) -> list[dict[str, A
         offices = connection.execute(select(Location.partner_id, Location.lat, Location.lon)).all()
         picked = [offices[i] for i in rng.choice(len(offices), size=count)]
         wanted = sorted({partner_id for partner_id, _, _ in picked})
-        skills: dict[int, list[str]] = {}
-        for partner_id, name in connection.execute(
-            select(PartnerSkill.partner_id, PartnerSkill.name).where(
-                PartnerSkill.partner_id.in_(wanted)
-            )
-        ):
-            skills.setdefault(partner_id, []).append(name)
+        skills = skills_by_partner(connection, wanted)
         languages: dict[int, list[str]] = {
             partner_id: spoken
             for partner_id, spoken in connection.execute(
@@ -132,32 +126,32 @@ def generate_leads(engine: Engine, *, count: int, seed: int) -> list[dict[str, A
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[None]:
-    """`partnermatch serve` on 127.0.0.1:PORT in a second process, until the block ends."""
+def serving(settings: Settings, *, port: int = PORT) -> Iterator[None]:
+    """`partnermatch serve` on 127.0.0.1:`port` in a second process, until the block ends."""
     env = {
         **os.environ,
         "PARTNERMATCH_DATABASE_URL": settings.database_url,
         "PARTNERMATCH_INDEX_DIR": settings.index_dir,
         "PARTNERMATCH_RATE_LIMIT": "off",  # one load generator calls as many clients
     }
-    command = [str(Path(sys.executable).parent / "partnermatch"), "serve", "--port", str(PORT)]
+    command = [str(Path(sys.executable).parent / "partnermatch"), "serve", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait_ready(server)
+        _wait_ready(server, port=port)
         yield
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-def _wait_ready(server: subprocess.Popen[bytes]) -> None:
+def _wait_ready(server: subprocess.Popen[bytes], *, port: int) -> None:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if server.poll() is not None:
             errors = server.stderr.read().decode() if server.stderr else ""
             raise RuntimeError(f"the server exited: {errors}")
         try:
-            if httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             time.sleep(0.5)

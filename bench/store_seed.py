@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from api.database import make_engine, upgrade_database
 from profiles.models import Certification, ChangeLogEntry, Location, Partner, PartnerSkill
@@ -31,6 +31,17 @@ def open_seeded_store(url: str, *, count: int, seed: int) -> Engine:
         seed_store(engine, count=count, seed=seed, today=datetime.now(UTC).date())
         print(f"seeded {count:,} partners in {time.perf_counter() - started:.0f} s")
     return engine
+
+
+def skills_by_partner(connection: Connection, partner_ids: list[int]) -> dict[int, list[str]]:
+    """The skill names of each of these partners (benchmarks build requests from them)."""
+    skills: dict[int, list[str]] = {}
+    query = select(PartnerSkill.partner_id, PartnerSkill.name).where(
+        PartnerSkill.partner_id.in_(partner_ids)
+    )
+    for partner_id, name in connection.execute(query):
+        skills.setdefault(partner_id, []).append(name)
+    return skills
 
 
 def seeded_count(engine: Engine) -> int:

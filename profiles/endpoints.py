@@ -23,14 +23,11 @@ from profiles import service
 from profiles.models import Partner
 from profiles.ndjson import NDJSON_TYPES, ndjson_batches
 from profiles.schemas import (
-    FreshnessRead,
     ImportReport,
     PartnerCreate,
     PartnerPublic,
     PartnerRead,
     PartnerUpdate,
-    partner_public,
-    partner_read,
 )
 from scoring.freshness import FreshnessPolicy
 
@@ -56,13 +53,7 @@ def _respond(
     partner: Partner, *, response: Response, now: NowDep, policy: FreshnessPolicy
 ) -> PartnerRead:
     response.headers["ETag"] = f'"{partner.version}"'
-    return _full_view(partner, now=now, policy=policy)
-
-
-def _full_view(partner: Partner, *, now: NowDep, policy: FreshnessPolicy) -> PartnerRead:
-    freshness = service.freshness_of(partner, now=now, policy=policy)
-    read = FreshnessRead.model_validate(freshness.as_dict())
-    return partner_read(partner, freshness=read, today=now.date())
+    return service.full_view(partner, now=now, policy=policy)
 
 
 @router.post("", status_code=201, response_model=PartnerRead, dependencies=[MANAGERS])
@@ -133,8 +124,7 @@ def get_partner(
     if principal.may_act_for(partner_id):
         partner = service.get_partner(session, partner_id)
         return _respond(partner, response=response, now=now, policy=policy)
-    partner = service.get_public_partner(session, partner_id, now=now, policy=policy)
-    return partner_public(_full_view(partner, now=now, policy=policy))
+    return service.public_view(session, partner_id, now=now, policy=policy)
 
 
 @router.patch("/{partner_id}", response_model=PartnerRead, dependencies=[MANAGERS_OR_OWN_PARTNER])

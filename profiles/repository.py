@@ -37,6 +37,12 @@ def count_partners(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Partner)) or 0
 
 
+def most_recently_updated_partner(session: Session) -> int | None:
+    """The id of the partner whose profile changed last (a fresh one, for demos)."""
+    query = select(Partner.id).order_by(Partner.profile_updated_at.desc(), Partner.id).limit(1)
+    return session.scalar(query)
+
+
 def insert_partners(session: Session, partners: list[NewPartner]) -> list[int]:
     """Bulk insert (one executemany per table); returns the new ids in input order."""
     if not partners:

@@ -32,12 +32,17 @@ from profiles.rows import (
     skill_rows,
 )
 from profiles.schemas import (
+    FreshnessRead,
     ImportLineError,
     ImportReport,
     PartnerCreate,
     PartnerImport,
+    PartnerPublic,
+    PartnerRead,
     PartnerUpdate,
     Skill,
+    partner_public,
+    partner_read,
 )
 from scoring.freshness import Freshness, FreshnessPolicy, assess
 
@@ -54,6 +59,21 @@ def get_public_partner(
     if freshness_of(partner, now=now, policy=policy).status == "stale":
         raise NotFound(f"partner {partner_id} not found")
     return partner
+
+
+def full_view(partner: Partner, *, now: datetime, policy: FreshnessPolicy) -> PartnerRead:
+    """The full profile with its freshness assessed at `now` (staff and the partner itself)."""
+    assessed = freshness_of(partner, now=now, policy=policy)
+    freshness = FreshnessRead.model_validate(assessed.as_dict())
+    return partner_read(partner, freshness=freshness, today=now.date())
+
+
+def public_view(
+    session: Session, partner_id: int, *, now: datetime, policy: FreshnessPolicy
+) -> PartnerPublic:
+    """What anyone may see of a partner (API and directory pages alike); stale is 404."""
+    partner = get_public_partner(session, partner_id, now=now, policy=policy)
+    return partner_public(full_view(partner, now=now, policy=policy))
 
 
 def create_partner(

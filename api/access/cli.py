@@ -21,8 +21,10 @@ from api.database import transaction
 from api.errors import PartnerMatchError
 from api.runtime import runtime
 from api.settings import Settings
+from profiles import repository as partners
 
 DEMO_KEY_NAME = "demo-manager"
+DEMO_PARTNER_KEY_NAME = "demo-partner"
 
 app = typer.Typer(help="API keys: create, list, revoke (a key's secret is shown once)")
 console = Console(highlight=False, soft_wrap=True)
@@ -78,13 +80,33 @@ def demo(
         "http://127.0.0.1:8000"
     ),
 ) -> None:
-    """Print a fresh manager key named "demo-manager", revoking the previous one."""
+    """Print fresh demo keys, revoking the previous ones: a manager key ("demo-manager") and,
+    when the store has partners, a key of its most recently updated partner ("demo-partner");
+    with the three page URLs to sign in with them."""
+    now = datetime.now(UTC)
     with _unit_of_work() as session:
-        issued = service.renew_named_key(
-            session, name=DEMO_KEY_NAME, role=Role.MANAGER, now=datetime.now(UTC)
+        manager = service.renew_named_key(session, name=DEMO_KEY_NAME, role=Role.MANAGER, now=now)
+        partner_id = partners.most_recently_updated_partner(session)
+        partner = (
+            service.renew_named_key(
+                session,
+                name=DEMO_PARTNER_KEY_NAME,
+                role=Role.PARTNER,
+                now=now,
+                partner_id=partner_id,
+            )
+            if partner_id is not None
+            else None
         )
-    console.print(f"demo manager key: [bold]{issued.secret}[/]")
-    console.print(f"  try: curl -H 'Authorization: Bearer {issued.secret}' '{url}/v1/partners/1'")
+    console.print(f"demo manager key: [bold]{manager.secret}[/]")
+    console.print(f"  try: curl -H 'Authorization: Bearer {manager.secret}' '{url}/v1/partners/1'")
+    if partner is not None:
+        console.print(f"demo partner key (partner {partner_id}): [bold]{partner.secret}[/]")
+    console.print("pages:")
+    console.print(f"  directory: {url}/?near=Munich&radius_km=100")
+    if partner is not None:
+        console.print(f"  partner portal: {url}/portal  (sign in with the demo partner key)")
+    console.print(f"  channel console: {url}/console  (sign in with the demo manager key)")
 
 
 @contextmanager

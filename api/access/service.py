@@ -87,12 +87,14 @@ def revoke_key(session: Session, key_id: int, *, now: datetime) -> ApiKey:
     return key
 
 
-def renew_named_key(session: Session, *, name: str, role: Role, now: datetime) -> IssuedKey:
+def renew_named_key(
+    session: Session, *, name: str, role: Role, now: datetime, partner_id: int | None = None
+) -> IssuedKey:
     """Revoke the live keys called `name` and issue a fresh one (a lost secret cannot be shown
     again, so re-using a key means replacing it)."""
     for key in repository.active_keys_named(session, name):
         key.revoked_at = now
-    return issue_key(session, name=name, role=role, partner_id=None, now=now)
+    return issue_key(session, name=name, role=role, partner_id=partner_id, now=now)
 
 
 def _check_binding(session: Session, *, role: Role, partner_id: int | None) -> None:

@@ -30,21 +30,7 @@ ReservationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The reserva
 
 
 def _read(session: Session, account: Account, *, now: datetime) -> AccountRead:
-    reservation = service.current_reservation(session, account, now=now)
-    return AccountRead(
-        id=account.id,
-        name=account.name,
-        normalized_name=account.normalized_name,
-        domain=account.domain,
-        country=account.country,
-        parent_id=account.parent_id,
-        owner=account.owner,  # type: ignore[arg-type]
-        created_at=account.created_at,
-        reservation=ReservationRead.model_validate(reservation, from_attributes=True)
-        if reservation
-        else None,
-        holder=service.holders(session, [account], now=now)[account.id],
-    )
+    return service.account_reads(session, [account], now=now)[0]
 
 
 @router.post("", status_code=201, response_model=AccountRead)

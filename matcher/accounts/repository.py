@@ -15,6 +15,11 @@ def get_account(session: Session, account_id: int) -> Account | None:
     return session.get(Account, account_id)
 
 
+def list_accounts(session: Session, *, limit: int) -> list[Account]:
+    """Accounts in name order."""
+    return list(session.scalars(select(Account).order_by(Account.name, Account.id).limit(limit)))
+
+
 def domain_taken(session: Session, domain: str) -> bool:
     return session.scalar(select(Account.id).where(Account.domain == domain).limit(1)) is not None
 

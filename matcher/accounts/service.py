@@ -14,7 +14,14 @@ from api.errors import Conflict, InvalidInput, NotFound
 from matcher.accounts import repository
 from matcher.accounts.models import ACTIVE, DIRECT, RELEASED, Account, Reservation
 from matcher.accounts.names import normalise_company_name, normalise_domain, parent_domains
-from matcher.accounts.schemas import AccountCheck, AccountCreate, AccountMatch, Holder
+from matcher.accounts.schemas import (
+    AccountCheck,
+    AccountCreate,
+    AccountMatch,
+    AccountRead,
+    Holder,
+    ReservationRead,
+)
 from profiles import repository as partners
 
 _MAX_NAME_MATCHES = 20
@@ -91,8 +98,33 @@ def release(session: Session, account_id: int, *, reservation_id: int, now: date
         reservation.ended_at = now
 
 
-def current_reservation(session: Session, account: Account, *, now: datetime) -> Reservation | None:
-    return repository.current_reservations(session, [account.id], now=now).get(account.id)
+def account_reads(session: Session, accounts: list[Account], *, now: datetime) -> list[AccountRead]:
+    """The API view of accounts: each with its active reservation and effective holder."""
+    reservations = repository.current_reservations(session, [a.id for a in accounts], now=now)
+    held = holders(session, accounts, now=now)
+    return [
+        AccountRead(
+            id=account.id,
+            name=account.name,
+            normalized_name=account.normalized_name,
+            domain=account.domain,
+            country=account.country,
+            parent_id=account.parent_id,
+            owner=account.owner,  # type: ignore[arg-type]
+            created_at=account.created_at,
+            reservation=ReservationRead.model_validate(
+                reservations[account.id], from_attributes=True
+            )
+            if account.id in reservations
+            else None,
+            holder=held[account.id],
+        )
+        for account in accounts
+    ]
+
+
+def list_accounts(session: Session, *, now: datetime, limit: int) -> list[AccountRead]:
+    return account_reads(session, repository.list_accounts(session, limit=limit), now=now)
 
 
 def holders(

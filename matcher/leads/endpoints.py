@@ -19,6 +19,7 @@ from matcher.leads import idempotency, service
 from matcher.leads.models import Lead
 from matcher.leads.schemas import (
     Actor,
+    AssignIn,
     CloseIn,
     DeclineIn,
     LeadDetail,
@@ -159,6 +160,31 @@ def close_lead(
     """Report an accepted lead's deal won or lost; frees the partner's capacity."""
     lead = _visible_lead(session, principal, lead_id)
     service.close(session, lead, outcome=data.outcome, actor=_actor(principal, lead=lead), now=now)
+    return _detail(session, lead, principal)
+
+
+@router.post("/{lead_id}/assign", response_model=LeadDetail, dependencies=[MANAGERS])
+def assign_lead(
+    data: AssignIn,
+    request: Request,
+    session: SessionDep,
+    geocoder: GeocoderDep,
+    now: NowDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    lead_id: LeadId,
+) -> LeadDetail:
+    """Hand an unassigned, offered or direct lead to a chosen eligible partner (an offer with
+    a fresh deadline). Crossing a reservation or a direct account needs `override_conflict`."""
+    lead = service.get_lead(session, lead_id)
+    routing = service.Routing(
+        index=request.app.state.index,
+        geocoder=geocoder,
+        settings=settings,
+        policy=lead.policy,
+        limit=1,
+    )
+    service.assign(session, lead, choice=data, routing=routing, actor=_actor(principal), now=now)
     return _detail(session, lead, principal)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session
 
-from indexing.protocol import Candidates, PartnerIndex
+from indexing.protocol import Candidates, LeadQuery, PartnerIndex
 from matcher.leads import repository
 from scoring.features import CandidateContext, PerformanceHistory
 from scoring.schemas import (
@@ -47,10 +47,7 @@ def rank_lead(
 ) -> LeadRanking:
     """The best `limit` eligible candidates and the excluded; with `reserved_for`, that
     partner is the only candidate and every other eligible one is an account conflict."""
-    query = lead_query(lead, geocoder=geocoder, now=now, config=DEFAULT_CONFIG)
-    candidates = index.candidates(query)
-    context = candidate_context(session, candidates)
-    ranking = rank(query, candidates=candidates, context=context, config=DEFAULT_CONFIG)
+    query, ranking = _rank(session, lead, index=index, geocoder=geocoder, now=now)
     excluded = excluded_candidates(ranking)
     if reserved_for is not None:
         ranking, conflicts = _only(ranking, reserved_for)
@@ -65,6 +62,35 @@ def rank_lead(
         candidates=ranked_candidates(ranking, limit=limit),
         excluded=excluded,
     )
+
+
+def standing_of(
+    session: Session,
+    lead: LeadIn,
+    *,
+    index: PartnerIndex,
+    geocoder: Geocoder,
+    now: datetime,
+    partner_id: int,
+) -> RankedCandidate | str | None:
+    """Where one partner stands for the lead now: its ranked entry when eligible, the
+    exclusion reason when excluded, None when it is no candidate at all (no such partner, or
+    without the lead's required skills)."""
+    _, ranking = _rank(session, lead, index=index, geocoder=geocoder, now=now)
+    kept, _ = _only(ranking, partner_id)
+    if len(kept):
+        return ranked_candidates(kept, limit=1)[0]
+    excluded = {e.partner_id: e.reason for e in excluded_candidates(ranking)}
+    return excluded.get(partner_id)
+
+
+def _rank(
+    session: Session, lead: LeadIn, *, index: PartnerIndex, geocoder: Geocoder, now: datetime
+) -> tuple[LeadQuery, Ranking]:
+    query = lead_query(lead, geocoder=geocoder, now=now, config=DEFAULT_CONFIG)
+    candidates = index.candidates(query)
+    context = candidate_context(session, candidates)
+    return query, rank(query, candidates=candidates, context=context, config=DEFAULT_CONFIG)
 
 
 def candidate_context(session: Session, candidates: Candidates) -> CandidateContext:

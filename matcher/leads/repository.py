@@ -25,11 +25,20 @@ def list_leads(
     partner_id: int | None,
     before_id: int | None,
     limit: int,
+    outcome: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
 ) -> list[Lead]:
-    """Newest first; `before_id` continues a previous page."""
+    """Newest first; `before_id` continues a previous page; created in [from, to)."""
     query = select(Lead).order_by(Lead.id.desc()).limit(limit)
     if statuses:
         query = query.where(Lead.status.in_(statuses))
+    if outcome is not None:
+        query = query.where(Lead.outcome == outcome)
+    if created_from is not None:
+        query = query.where(Lead.created_at >= created_from)
+    if created_to is not None:
+        query = query.where(Lead.created_at < created_to)
     if partner_id is not None:
         query = query.where(Lead.assigned_partner_id == partner_id)
     if before_id is not None:

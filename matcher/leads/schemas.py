@@ -25,6 +25,21 @@ class CloseIn(Strict):
     outcome: Literal["won", "lost"]
 
 
+class OverrideIn(Strict):
+    reason: str = Field(min_length=1, max_length=500, description="Why the conflict is crossed")
+
+
+class AssignIn(Strict):
+    """A channel manager hands the lead to a chosen partner, saying why."""
+
+    partner_id: int = Field(ge=1, le=2**63 - 1)
+    reason: str = Field(min_length=1, max_length=500)
+    override_conflict: OverrideIn | None = Field(
+        default=None,
+        description="Needed when the customer is reserved by another partner or is direct",
+    )
+
+
 class Actor(BaseModel):
     role: Literal["system", "admin", "manager", "partner"]
     key_id: int | None
@@ -36,7 +51,17 @@ class Actor(BaseModel):
 class LeadEventRead(BaseModel):
     at: datetime
     kind: Literal[
-        "created", "offered", "accepted", "declined", "expired", "closed", "unassigned", "direct"
+        "created",
+        "offered",
+        "accepted",
+        "declined",
+        "expired",
+        "closed",
+        "unassigned",
+        "direct",
+        "assigned",
+        "withdrawn",
+        "override",
     ]
     partner_id: int | None
     actor: Actor

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.database import get_or_not_found
-from api.errors import Conflict
+from api.errors import Conflict, InvalidInput
 from api.settings import Settings
 from indexing.protocol import PartnerIndex
 from matcher.accounts import service as accounts
@@ -25,8 +25,8 @@ from matcher.accounts.schemas import AccountCheck, Holder
 from matcher.leads import repository
 from matcher.leads.models import ACCEPTED, DIRECT, OFFERED, UNASSIGNED, Lead, LeadEvent
 from matcher.leads.policy import offer_order
-from matcher.leads.ranking import LeadRanking, rank_lead
-from matcher.leads.schemas import Actor
+from matcher.leads.ranking import LeadRanking, rank_lead, standing_of
+from matcher.leads.schemas import Actor, AssignIn
 from scoring.schemas import LeadIn, RankedCandidate
 
 SYSTEM = Actor(role="system", key_id=None, on_behalf_of_partner_id=None)
@@ -109,6 +109,9 @@ def list_leads(
     partner_id: int | None,
     cursor: str | None,
     limit: int,
+    outcome: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
 ) -> tuple[list[Lead], str | None]:
     """A page of leads, newest first, and the cursor of the next page (None at the end)."""
     rows = repository.list_leads(
@@ -117,6 +120,9 @@ def list_leads(
         partner_id=partner_id,
         before_id=int(cursor) if cursor else None,
         limit=limit,
+        outcome=outcome,
+        created_from=created_from,
+        created_to=created_to,
     )
     return rows, (str(rows[-1].id) if len(rows) == limit else None)
 
@@ -189,14 +195,99 @@ def offer_next(session: Session, lead: Lead, *, settings: Settings, now: datetim
     for partner_id in order:
         if repository.take_capacity(session, partner_id):
             _exclude_at_capacity(lead, full)
-            lead.status, lead.reason, lead.assigned_partner_id = OFFERED, None, partner_id
-            lead.offers += 1
-            lead.offered_at, lead.accept_by, lead.updated_at = now, _deadline(now, settings), now
-            _record(session, lead, kind="offered", actor=SYSTEM, now=now, partner_id=partner_id)
+            _offer(session, lead, partner_id=partner_id, actor=SYSTEM, settings=settings, now=now)
             return
         full.append(partner_id)  # filled up by concurrent leads since the ranking
     _exclude_at_capacity(lead, full)
     _finish(session, lead, status=UNASSIGNED, reason="no_eligible_partner", now=now)
+
+
+def assign(
+    session: Session, lead: Lead, *, choice: AssignIn, routing: Routing, actor: Actor, now: datetime
+) -> Lead:
+    """A channel manager hands an unassigned, offered or direct lead to a chosen eligible
+    partner. Crossing another partner's reservation or a direct account needs
+    `override_conflict`; the decision, the override and the offer are all in the history."""
+    partner_id = choice.partner_id
+    if lead.status not in (UNASSIGNED, OFFERED, DIRECT):
+        raise Conflict(f"lead {lead.id} is {lead.status}; only an open lead can be assigned")
+    if lead.status == OFFERED and lead.assigned_partner_id == partner_id:
+        raise Conflict(f"lead {lead.id} is already offered to partner {partner_id}")
+    crossed = _crossed_conflict(session, lead, partner_id=partner_id, routing=routing, now=now)
+    if crossed is not None and choice.override_conflict is None:
+        raise Conflict(
+            f"{crossed}; pass override_conflict with a reason to assign anyway",
+            details=[{"field": "override_conflict", "message": f"needed: {crossed}"}],
+        )
+    _require_eligible(session, lead, partner_id=partner_id, routing=routing, now=now)
+    _claim(session, lead, now=now)
+    if lead.status == OFFERED:
+        _withdraw(session, lead, kind="withdrawn", actor=actor, reason="reassigned", now=now)
+    if not repository.take_capacity(session, partner_id):
+        raise Conflict(
+            f"partner {partner_id} is at capacity",
+            details=[{"field": "partner_id", "message": "at_capacity"}],
+        )
+    _record(
+        session,
+        lead,
+        kind="assigned",
+        actor=actor,
+        now=now,
+        partner_id=partner_id,
+        reason=choice.reason,
+    )
+    if crossed is not None and choice.override_conflict is not None:
+        _record(
+            session,
+            lead,
+            kind="override",
+            actor=actor,
+            now=now,
+            partner_id=partner_id,
+            reason=choice.override_conflict.reason,
+        )
+    _offer(session, lead, partner_id=partner_id, actor=actor, settings=routing.settings, now=now)
+    return lead
+
+
+def _crossed_conflict(
+    session: Session, lead: Lead, *, partner_id: int, routing: Routing, now: datetime
+) -> str | None:
+    """What handing the lead to the partner would cross: a direct account or another
+    partner's reservation of the customer; None when nothing."""
+    holder = accounts.check(
+        session,
+        name=lead.customer_name,
+        domain=lead.customer_domain,
+        now=now,
+        threshold=routing.settings.account_match_threshold,
+    ).holder
+    if holder is None or holder.partner_id == partner_id:
+        return None
+    if holder.kind == "direct":
+        return f"the customer is direct account {holder.account_id}"
+    return f"account {holder.account_id} is reserved by partner {holder.partner_id}"
+
+
+def _require_eligible(
+    session: Session, lead: Lead, *, partner_id: int, routing: Routing, now: datetime
+) -> None:
+    """422 naming partner_id unless the partner is an eligible candidate for the lead now."""
+    standing = standing_of(
+        session,
+        LeadIn.model_validate(lead.request),
+        index=routing.index,
+        geocoder=routing.geocoder,
+        now=now,
+        partner_id=partner_id,
+    )
+    if standing is None:
+        raise InvalidInput.field(
+            "partner_id", f"partner {partner_id} is no candidate for this lead"
+        )
+    if isinstance(standing, str):
+        raise InvalidInput.field("partner_id", f"partner {partner_id} is excluded: {standing}")
 
 
 def history(session: Session, lead: Lead) -> list[LeadEvent]:
@@ -240,6 +331,22 @@ def _open_offer(lead: Lead, *, now: datetime) -> int:
     if lead.accept_by is not None and lead.accept_by <= now:
         raise Conflict(f"the offer of lead {lead.id} expired at {lead.accept_by.isoformat()}")
     return lead.assigned_partner_id
+
+
+def _offer(
+    session: Session,
+    lead: Lead,
+    *,
+    partner_id: int,
+    actor: Actor,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """Offers the lead to a partner whose capacity unit has been taken, with a deadline."""
+    lead.status, lead.reason, lead.assigned_partner_id = OFFERED, None, partner_id
+    lead.offers += 1
+    lead.offered_at, lead.accept_by, lead.updated_at = now, _deadline(now, settings), now
+    _record(session, lead, kind="offered", actor=actor, now=now, partner_id=partner_id)
 
 
 def _withdraw(

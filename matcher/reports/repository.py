@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from matcher.leads.models import OFFERED, Lead, LeadEvent
+from matcher.leads.models import OFFERED, UNASSIGNED, Lead, LeadEvent
 
 
 def status_counts(
@@ -56,3 +56,13 @@ def leads_per_partner(session: Session, *, start: datetime, end: datetime) -> li
     )
     rows = session.execute(query)
     return [(partner_id, n) for partner_id, n in rows if partner_id is not None]
+
+
+def unassigned_reasons(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
+    """Why the window's unassigned leads are unassigned: leads per reason."""
+    query = (
+        select(Lead.reason, func.count())
+        .where(Lead.status == UNASSIGNED, Lead.created_at >= start, Lead.created_at < end)
+        .group_by(Lead.reason)
+    )
+    return {reason or "unknown": n for reason, n in session.execute(query)}

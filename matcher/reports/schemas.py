@@ -33,3 +33,6 @@ class RoutingReport(BaseModel):
     gini: float | None = Field(
         description="0 (even) - 1 (one partner gets all) over partners offered at least one lead"
     )
+    unassigned_reasons: dict[str, int] = Field(
+        description="Unassigned leads per reason (no_eligible_partner, max_offers_reached, ...)"
+    )

@@ -38,6 +38,7 @@ def routing_report(session: Session, *, start: datetime, end: datetime) -> Routi
         reassignments=sum(row[2] for row in counts.values()),
         leads_per_partner=[PartnerLeads(partner_id=p, leads=n) for p, n in per_partner],
         gini=gini([n for _, n in per_partner]),
+        unassigned_reasons=repository.unassigned_reasons(session, start=start, end=end),
     )
 
 

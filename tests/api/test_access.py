@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.access.deps import OPEN_PATHS, Role, routes_of, rules_of
+from api.pages.session import page_rules_of
 from tests.api.factories import bearer, make_key
 from tests.factories import create_partner, partner_payload
 
@@ -156,6 +157,9 @@ ROUTES: dict[str, Row] = {
         public=401,
         body={"outcome": "won"},
     ),
+    "POST /v1/leads/{lead_id}/assign": managers_only(
+        "/v1/leads/999999/assign", ok=404, body={"partner_id": 1, "reason": "key account"}
+    ),
     "GET /v1/reports/routing": managers_only("/v1/reports/routing", ok=200),
 }
 
@@ -164,8 +168,8 @@ def served_routes(app: FastAPI) -> dict[str, Any]:
     """'METHOD /template' of every route that needs a rule (HEAD mirrors GET)."""
     served = {}
     for route in routes_of(app):
-        if route.path in OPEN_PATHS:
-            continue
+        if route.path in OPEN_PATHS or page_rules_of(route):
+            continue  # web pages have their own session rule (tests/pages/test_page_access.py)
         for method in sorted(route.methods or ()):
             if method != "HEAD":
                 served[f"{method} {route.path}"] = route

@@ -190,3 +190,26 @@ class TestCli:
             ("manager", False),
             ("manager", True),
         ]
+
+    def test_demo_makes_a_partner_key_too_and_prints_the_pages(
+        self, run: CliRunner, store: str
+    ) -> None:
+        assert run.invoke(cli, ["seed", "--partners", "3"]).exit_code == 0
+        for _ in range(2):
+            shown = run.invoke(cli, ["keys", "demo", "--url", "http://example:9"])
+            assert shown.exit_code == 0, shown.output
+        for page in ("http://example:9/?near=", "http://example:9/portal", "/console"):
+            assert page in shown.output
+        engine = make_engine(store)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(ApiKey.name, ApiKey.role, ApiKey.partner_id).where(
+                    ApiKey.revoked_at.is_(None)
+                )
+            ).all()
+        engine.dispose()
+        assert sorted((name, role) for name, role, _ in rows) == [
+            ("demo-manager", "manager"),
+            ("demo-partner", "partner"),
+        ]
+        assert all(partner is not None for name, _, partner in rows if name == "demo-partner")

@@ -86,3 +86,15 @@ def sweep_now(client: TestClient) -> int:
     app = client.app
     report = sweep(app.state.sessionmaker, settings=app.state.settings, now=app.state.clock())  # type: ignore[attr-defined]
     return report.expired
+
+
+def reserved_lead(client: TestClient, *, now: datetime) -> tuple[int, int, dict[str, Any]]:
+    """A lead whose customer is reserved by a weaker partner while a stronger one exists:
+    (holder, other, lead); routing offers it to the holder."""
+    holder = skilled_partner(client, aws_level=2)
+    other = skilled_partner(client, aws_level=5)
+    account = create_account(client, name="Initech", domain="initech.com")
+    reserve(client, account["id"], partner_id=holder, until=in_days(now, 30))
+    lead = post_lead(client, customer={"name": "Initech", "lat": 48.1, "lon": 11.6})
+    assert lead["assigned_partner_id"] == holder
+    return holder, other, lead

@@ -53,11 +53,13 @@ class TestRoutingReport:
             {"partner_id": third, "leads": 1},
         ]
         assert report["gini"] == pytest.approx(6 / 21)
+        assert report["unassigned_reasons"] == {"max_offers_reached": 1}
 
     def test_an_empty_window(self, client: TestClient) -> None:
         report = client.get("/v1/reports/routing").json()
         assert report["leads"] == 0
         assert report["acceptance_rate"] is None and report["gini"] is None
+        assert report["unassigned_reasons"] == {}
 
     def test_a_reversed_window_is_refused(self, client: TestClient, clock: Clock) -> None:
         params = {"from": clock.now.isoformat(), "to": (clock.now - timedelta(days=1)).isoformat()}
