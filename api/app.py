@@ -14,8 +14,8 @@ from api.access import endpoints as key_endpoints
 from api.error_handlers import install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.metrics import install_metrics
-from api.ratelimit import RateLimitMiddleware
 from api.pages.install import install_pages
+from api.ratelimit import RateLimitMiddleware
 from api.runtime import runtime
 from api.settings import Settings
 from indexing import endpoints as search_endpoints
