@@ -9,18 +9,16 @@ temporary files and renamed into place under an exclusive file lock, so processe
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import logging
 import os
 import pickle
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
+from filelock import FileLock
 
 from indexing.embedded.state import IndexState
 from indexing.embedded.sync import Position
@@ -88,12 +86,7 @@ def _digest(path: Path) -> str:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
-@contextlib.contextmanager
-def _locked(directory: Path) -> Iterator[None]:
+def _locked(directory: Path) -> FileLock:
+    """An exclusive lock shared by every process keeping snapshots in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    with (directory / ".lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return FileLock(directory / ".lock")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import tldextract
+
 # Legal-form tokens after dots are removed ("S.A." -> "sa", "B.V." -> "bv"); stripped from
 # the end of a name, repeatedly, so "Foo GmbH & Co. KG" becomes "foo".
 LEGAL_FORMS = frozenset(
@@ -54,7 +56,14 @@ def normalise_domain(value: str) -> str:
     return host
 
 
+# The public suffix list bundled with tldextract; never fetched at run time.
+_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
 def parent_domains(domain: str) -> list[str]:
-    """The domain and every parent that is more than a top-level domain, most specific first."""
+    """The domain and its parents down to the registrable domain, most specific first:
+    "sales.acme.co.uk" gives itself and "acme.co.uk", never the public suffix "co.uk"."""
+    registrable = _SUFFIXES(domain).top_domain_under_public_suffix or domain
     labels = domain.split(".")
-    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    depth = len(registrable.split("."))
+    return [".".join(labels[i:]) for i in range(max(1, len(labels) - depth + 1))]

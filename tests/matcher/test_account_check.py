@@ -59,6 +59,12 @@ class TestCheckByDomain:
             assert result["holder"]["partner_id"] == partner
             assert result["matches"][0]["matched_on"] == "domain"
 
+    def test_a_public_suffix_is_no_parent(self, client: TestClient) -> None:
+        """An account registered as "co.uk" must not hold every British company."""
+        create_account(client, name="Suffix Holdings", domain="co.uk", owner="direct")
+        assert check(client, domain="acme.co.uk")["taken"] is False
+        assert check(client, domain="sales.acme.co.uk")["taken"] is False
+
     def test_the_domain_wins_over_a_different_name(self, client: TestClient) -> None:
         direct = create_account(client, name="Hooli", domain="hooli.com", owner="direct")
         create_account(client, name="Hooly")
