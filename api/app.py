@@ -19,6 +19,7 @@ from api.ratelimit import RateLimitMiddleware
 from api.runtime import runtime
 from api.settings import Settings
 from indexing import endpoints as search_endpoints
+from indexing.public_views import PublicViews
 from matcher.endpoints import router as matcher_router
 from matcher.leads.sweep import background_sweeper
 from profiles import endpoints as partner_endpoints
@@ -38,10 +39,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with runtime(settings, poll=True) as opened:
+            assert opened.index is not None  # runtime() opens one unless told not to
             app.state.engine = opened.engine
             app.state.sessionmaker = opened.sessions
             app.state.geocoder = opened.geocoder
             app.state.index = opened.index
+            app.state.public_views = PublicViews()
+            opened.index.subscribe(app.state.public_views.forget)
             async with background_sweeper(app):
                 yield
 

@@ -32,6 +32,7 @@ STALE_READERS = frozenset({Role.ADMIN, Role.MANAGER})
     dependencies=[allow(Role.ADMIN, Role.MANAGER, Role.PARTNER, Role.PUBLIC)],
 )
 def search_partners(
+    request: Request,
     session: SessionDep,
     index: IndexDep,
     geocoder: GeocoderDep,
@@ -77,4 +78,4 @@ def search_partners(
         cursor=cursor,
     )
     query = service.build_query(params, geocoder=geocoder, now=now)
-    return service.search_directory(session, index, query)
+    return service.search_directory(session, index, query, views=request.app.state.public_views)

@@ -5,6 +5,7 @@ Units: distances in km, coordinates in degrees, dates are calendar dates (UTC).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, Protocol
@@ -54,6 +55,7 @@ class SearchHit:
     distance_km: float | None  # geodesic km to the nearest matching office; None without `near`
     freshness: int = 0  # scoring.freshness FRESH/DUE/STALE at the query's `now`
     freshness_reasons: int = 0  # scoring.freshness reason bits
+    version: int | None = None  # the profile version the index holds (None: not known)
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,11 @@ class PartnerIndex(Protocol):
 
     def lag(self) -> int:
         """Committed change-log entries not applied yet; 0 means caught up (readiness)."""
+        ...
+
+    def subscribe(self, callback: Callable[[list[int]], None]) -> None:
+        """Have `callback(partner_ids)` called whenever the index replaces those partners
+        with what the store holds now (caches of what the index serves drop them)."""
         ...
 
     def divergence(self) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from geopy.exc import GeopyError
 from geopy.geocoders.base import Geocoder
@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from api.errors import InvalidInput, Unavailable
 from indexing import repository
 from indexing.protocol import PartnerIndex, SearchHit, SearchQuery
+from indexing.public_views import PublicViews
 from indexing.schemas import SearchItem, SearchPage
 from profiles.geocoding import country_code, resolve_place
 from profiles.models import Partner
-from profiles.schemas import TIERS, FreshnessRead, partner_public, partner_read
+from profiles.schemas import TIERS, FreshnessRead, PartnerPublic, partner_public, partner_read
 from profiles.taxonomy import canonical_industry, canonical_skill, is_language_code
 from scoring.freshness import STATUS_NAMES, reason_names
 
@@ -126,29 +127,49 @@ def _language(text: str | None) -> str | None:
     return code
 
 
-def search_directory(session: Session, index: PartnerIndex, query: SearchQuery) -> SearchPage:
-    """One page of the directory, each hit with the partner's public profile."""
+def search_directory(
+    session: Session,
+    index: PartnerIndex,
+    query: SearchQuery,
+    *,
+    views: PublicViews | None = None,
+) -> SearchPage:
+    """One page of the directory, each hit with the partner's public profile: from `views`
+    where the index's version of it is there, from the store otherwise."""
     result = index.search(query)
-    partners = repository.partners_by_id(session, [hit.partner_id for hit in result.items])
-    items = [
-        _item(partners[hit.partner_id], hit, query=query)
+    views = views or PublicViews(capacity=1)
+    day = query.on_date
+    profiles = {
+        hit.partner_id: view
         for hit in result.items
-        if hit.partner_id in partners  # deleted since the index answered
+        if (view := views.get(hit.partner_id, version=hit.version, day=day)) is not None
+    }
+    missing = [hit.partner_id for hit in result.items if hit.partner_id not in profiles]
+    for partner in repository.partners_by_id(session, missing).values():
+        profiles[partner.id] = view = _public(partner, today=day)
+        views.put(view, version=partner.version, day=day)
+    items = [
+        _item(profiles[hit.partner_id], hit)
+        for hit in result.items
+        if hit.partner_id in profiles  # deleted since the index answered
     ]
     return SearchPage(
         items=items, total=result.total, facets=result.facets, next_cursor=result.next_cursor
     )
 
 
-def _item(partner: Partner, hit: SearchHit, *, query: SearchQuery) -> SearchItem:
-    freshness = FreshnessRead(
-        status=STATUS_NAMES[hit.freshness],  # type: ignore[arg-type]
-        reasons=reason_names(hit.freshness_reasons),
-    )
-    profile = partner_public(partner_read(partner, freshness=freshness, today=query.on_date))
+def _public(partner: Partner, *, today: date) -> PartnerPublic:
+    placeholder = FreshnessRead(status="fresh", reasons=[])  # not part of the public view
+    return partner_public(partner_read(partner, freshness=placeholder, today=today))
+
+
+def _item(profile: PartnerPublic, hit: SearchHit) -> SearchItem:
     return SearchItem(
         **dict(profile),
         score=round(hit.score, 6),
         distance_km=None if hit.distance_km is None else round(hit.distance_km, 3),
-        freshness=freshness,
+        freshness=FreshnessRead(
+            status=STATUS_NAMES[hit.freshness],  # type: ignore[arg-type]
+            reasons=reason_names(hit.freshness_reasons),
+        ),
     )

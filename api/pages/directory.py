@@ -81,7 +81,7 @@ def directory(
         # the filters as the search understood them, so facet values match ("aws" -> its name)
         form.update(skills=list(query.skills), tier=list(query.tier))
         form["industry"] = query.industry or ""
-        page = search.search_directory(session, index, query)
+        page = search.search_directory(session, index, query, views=request.app.state.public_views)
     except PartnerMatchError as error:
         errors = {d["field"]: d["message"] for d in error.details} or {"q": error.message}
     shared = {key: value for key, value in form.items() if value}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -56,6 +56,7 @@ class EmbeddedIndex:
         self._state = IndexState.of(_empty_segment(catalog), catalog=catalog)
         self._last_seq = 0
         self._divergence: str | None = None
+        self._subscribers: list[Callable[[list[int]], None]] = []
         self._written_during_merge: set[int] | None = None
         self._merger: threading.Thread | None = None
         self._poller: _Poller | None = None
@@ -114,6 +115,9 @@ class EmbeddedIndex:
     def divergence(self) -> str | None:
         return self._divergence
 
+    def subscribe(self, callback: Callable[[list[int]], None]) -> None:
+        self._subscribers.append(callback)
+
     def catch_up(self, *, upto: int | None = None) -> int:
         """Apply change-log entries after the last applied one (up to seq `upto` if given);
         returns how many."""
@@ -170,6 +174,8 @@ class EmbeddedIndex:
         self._state = self._state.apply(touched=touched, written=written)
         if self._written_during_merge is not None:
             self._written_during_merge.update(partner_ids)
+        for callback in self._subscribers:
+            callback(partner_ids)
 
     def rebuild(self) -> None:
         """Rebuild from the store; searches keep using the previous state meanwhile."""

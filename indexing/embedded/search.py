@@ -145,12 +145,14 @@ def _hits(
     offsets = np.cumsum([0] + [len(m.rows) for _, m in combined.matches])
     status = np.zeros(len(page), dtype=np.int8)
     reasons = np.zeros(len(page), dtype=np.int8)
+    version = np.zeros(len(page), dtype=np.int64)
     distance: list[float | None] = [None] * len(page)
     for part, (segment, matched) in enumerate(combined.matches):
         on_page = np.flatnonzero(combined.part[page] == part)
         local = page[on_page] - offsets[part]
         rows = matched.rows[local]
         status[on_page], reasons[on_page] = freshness(segment, rows, plan=plan, policy=policy)
+        version[on_page] = segment.version[rows]
         if plan.near is not None:
             offices = matched.office[local]
             lats, lons = segment.offices.lat[offices], segment.offices.lon[offices]
@@ -163,6 +165,7 @@ def _hits(
             distance_km=distance[n],
             freshness=int(status[n]),
             freshness_reasons=int(reasons[n]),
+            version=int(version[n]),
         )
         for n, i in enumerate(page.tolist())
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -132,6 +133,10 @@ class OpenSearchIndex:
             return self._shipper.lag()
         except TransportError as error:
             raise SearchUnavailable(f"search cluster unavailable: {error}") from error
+
+    def subscribe(self, callback: Callable[[list[int]], None]) -> None:
+        """Nothing to tell: hits from OpenSearch carry no version, so no cache keeps views
+        of them (`indexing.public_views`)."""
 
     def divergence(self) -> str | None:
         """Always None here: `partnermatch reindex` verifies an OpenSearch index against its

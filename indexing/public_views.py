@@ -1,0 +1,41 @@
+"""Public profiles as directory results show them, kept per process so a search page does not
+load its partners from the store every time.
+
+A view is built from the store once per (partner, version, day: expired certifications drop
+out at midnight) and used while the index serves that version; the index drops the partners
+it reloads (`PartnerIndex.subscribe`), so a view never outlives what the index holds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import date
+
+from cachetools import LRUCache
+
+from profiles.schemas import PartnerPublic
+
+CAPACITY = 20_000  # partners; a page's worth each search, the hot ones stay
+
+
+class PublicViews:
+    def __init__(self, capacity: int = CAPACITY) -> None:
+        self._views: LRUCache[int, tuple[int, date, PartnerPublic]] = LRUCache(capacity)
+        self._lock = threading.Lock()
+
+    def get(self, partner_id: int, *, version: int | None, day: date) -> PartnerPublic | None:
+        with self._lock:
+            entry = self._views.get(partner_id)
+        if entry is None or version is None or entry[:2] != (version, day):
+            return None
+        return entry[2]
+
+    def put(self, view: PartnerPublic, *, version: int, day: date) -> None:
+        with self._lock:
+            self._views[view.id] = (version, day, view)
+
+    def forget(self, partner_ids: Iterable[int]) -> None:
+        with self._lock:
+            for partner_id in partner_ids:
+                self._views.pop(partner_id, None)
