@@ -79,7 +79,7 @@ def seed(
         _run_import(opened, lines, total=partners, label="seeding")
 
 
-BENCHMARKS = ("search", "preview", "routing", "opensearch", "write_path", "pages")
+BENCHMARKS = ("search", "preview", "routing", "opensearch", "write_path", "pages", "load")
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
 

@@ -1,0 +1,140 @@
+"""Open-loop load over HTTP: a fixed arrival rate, latency counted from each request's
+scheduled send time (so queueing in the server or the client is not hidden).
+
+    .venv/bin/python -m bench.load_bench search --partners 100000 --rate 600 --seconds 20
+    .venv/bin/python -m bench.load_bench routing --partners 100000 --rate 150 --seconds 20
+    .venv/bin/python -m bench.load_bench search --cold --rate 100 --seconds 10
+    ... --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_load
+
+The store is seeded once (bench.store_seed, as the other benchmarks) and `partnermatch serve`
+runs in a second process (rate limit off: one generator stands for many clients). `search`
+sends the six-query directory mix (near a city + skills + radius, near only, free text,
+country, sort by distance, text + near); `routing` posts leads. `--cold` measures from the
+server's start instead of after a warm-up. Prints the achieved rate, p50/p99/max, errors and
+the server's resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from api.access.models import Role
+from api.access.service import renew_named_key
+from api.database import make_sessionmaker, transaction
+from bench.preview_bench import generate_leads
+from bench.server import Server
+from bench.store_seed import open_seeded_store
+
+VAR = Path(__file__).parent / "var"
+SEARCHES: list[dict[str, Any]] = [
+    {"near": "Munich", "skills": "aws", "radius_km": 100},
+    {"near": "Berlin"},
+    {"q": "cloud migration"},
+    {"country": "FR"},
+    {"near": "48.85,2.35", "radius_km": 200, "sort": "distance"},
+    {"q": "kubernetes", "near": "Hamburg", "radius_km": 150},
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("kind", choices=("search", "routing"))
+    parser.add_argument("--partners", type=int, default=100_000)
+    parser.add_argument("--rate", type=float, default=100, help="requests per second")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--cold", action="store_true", help="no warm-up before measuring")
+    parser.add_argument("--database-url", help="default: a SQLite file under bench/var/")
+    args = parser.parse_args()
+
+    VAR.mkdir(exist_ok=True)
+    url = args.database_url or f"sqlite:///{VAR / f'load-{args.partners}.db'}"
+    engine = open_seeded_store(url, count=args.partners, seed=0)
+    leads = generate_leads(engine, count=2_000, seed=0) if args.kind == "routing" else []
+    with transaction(make_sessionmaker(engine)) as session:
+        key = renew_named_key(session, name="load-bench", role=Role.MANAGER, now=datetime.now(UTC))
+    engine.dispose()
+    store = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    index_dir = VAR / f"load-{args.partners}-{store}-index"
+    server = Server(log_dir=VAR, database_url=url, index_dir=index_dir, rate_limit="off")
+    server.start()
+    try:
+        headers = {"Authorization": f"Bearer {key.secret}"}
+        requests = _requests(args.kind, leads)
+        if not args.cold:
+            asyncio.run(_open_loop(server.url, headers, requests, rate=args.rate, seconds=3))
+        results = asyncio.run(
+            _open_loop(server.url, headers, requests, rate=args.rate, seconds=args.seconds)
+        )
+        rss = _rss_mb(server.pid)
+    finally:
+        server.stop()
+    latencies = np.array([seconds for ok, seconds in results if ok]) * 1000
+    errors = sum(not ok for ok, _ in results)
+    start = "a cold start" if args.cold else "a warm server"
+    p50, p99 = np.percentile(latencies, [50, 99])
+    print(
+        f"{args.kind}, {store}, {args.partners:,} partners, 1 worker, {start}, "
+        f"offered {args.rate:.0f}/s for {args.seconds:.0f} s: "
+        f"achieved {len(latencies) / args.seconds:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+        f"max {latencies.max():.1f} ms, {errors} errors, server RSS {rss:.0f} MB"
+    )
+
+
+def _requests(kind: str, leads: list[dict[str, Any]]) -> itertools.cycle[tuple[str, str, Any]]:
+    if kind == "search":
+        return itertools.cycle(("GET", "/v1/partners/search", params) for params in SEARCHES)
+    return itertools.cycle(("POST", "/v1/leads", lead) for lead in leads)
+
+
+async def _open_loop(
+    base_url: str,
+    headers: dict[str, str],
+    requests: itertools.cycle[tuple[str, str, Any]],
+    *,
+    rate: float,
+    seconds: float,
+) -> list[tuple[bool, float]]:
+    """Send one request every 1/rate s whatever the answers; (ok, s since scheduled) each."""
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, limits=limits, timeout=30
+    ) as client:
+        start = time.perf_counter() + 0.1
+
+        async def one(scheduled: float, method: str, path: str, payload: Any) -> tuple[bool, float]:
+            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+            try:
+                if method == "GET":
+                    response = await client.get(path, params=payload)
+                else:
+                    response = await client.post(path, json=payload)
+                ok = response.status_code < 300
+            except httpx.HTTPError:
+                ok = False
+            return ok, time.perf_counter() - scheduled
+
+        tasks = [
+            asyncio.create_task(one(start + n / rate, *next(requests)))
+            for n in range(int(rate * seconds))
+        ]
+        return await asyncio.gather(*tasks)
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+if __name__ == "__main__":
+    main()
