@@ -66,7 +66,7 @@ def _table(page: SearchPage) -> Table:
             f"{office.city or ''}, {office.country or ''}" if office else "",
             "" if item.distance_km is None else f"{item.distance_km:.1f}",
             f"{item.score:.3f}",
-            item.freshness.status,
+            item.freshness.status if item.freshness else "",
             ", ".join(skill.name for skill in item.skills[:4]),
         )
     return table

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
 from api.access.deps import CurrentPrincipal, Role, allow
 from api.deps import GeocoderDep, NowDep, SessionDep
@@ -22,7 +23,8 @@ def get_index(request: Request) -> PartnerIndex:
 
 IndexDep = Annotated[PartnerIndex, Depends(get_index)]
 ManyValues = Annotated[list[str], Query(description="repeat the parameter or separate with commas")]
-# Who may see stale profiles in the directory; for anyone else `include_stale` is ignored.
+# Who may see stale profiles and freshness in the directory; for anyone else `include_stale`
+# is ignored and items are the public view.
 STALE_READERS = frozenset({Role.ADMIN, Role.MANAGER})
 
 
@@ -60,7 +62,9 @@ def search_partners(
     sort: Annotated[str, Query(description="relevance or distance")] = "relevance",
     limit: int = 20,
     cursor: str | None = None,
-) -> SearchPage:
+) -> SearchPage | JSONResponse:
+    """Directory search. Staff (manager and admin keys) also see each partner's freshness;
+    for everyone else results are the public view, which leaves it out."""
     params = service.SearchParams(
         q=q,
         skills=skills,
@@ -78,4 +82,8 @@ def search_partners(
         cursor=cursor,
     )
     query = service.build_query(params, geocoder=geocoder, now=now)
-    return service.search_directory(session, index, query, views=request.app.state.public_views)
+    page = service.search_directory(session, index, query, views=request.app.state.public_views)
+    if principal.role in STALE_READERS:
+        return page
+    public = page.model_dump(mode="json", exclude={"items": {"__all__": {"freshness"}}})
+    return JSONResponse(public)

@@ -9,14 +9,16 @@ from profiles.schemas import FreshnessRead, PartnerPublic
 
 class SearchItem(PartnerPublic):
     """A directory hit: what anyone may see of the partner (`PartnerPublic`, so capacity,
-    external id, bookkeeping and expired certifications stay hidden), for every caller; staff
-    read the full profile at GET /v1/partners/{id}."""
+    external id, bookkeeping and expired certifications stay hidden), plus its freshness for
+    staff, who read the full profile at GET /v1/partners/{id}."""
 
     score: float = Field(description="relevance, 0-1")
     distance_km: float | None = Field(
         description="geodesic km from `near` to the nearest matching office"
     )
-    freshness: FreshnessRead
+    freshness: FreshnessRead | None = Field(
+        default=None, description="staff only (manager and admin keys); absent otherwise"
+    )
 
 
 class SearchPage(BaseModel):
