@@ -150,7 +150,7 @@ class EmbeddedIndex:
                 )
                 self._reload(connection, differing)
             self._divergence = (
-                f"{len(differing)} partners differ from the store" if differing else None
+                f"differs from the store for {len(differing)} partner(s)" if differing else None
             )
 
     def _differing(self, connection: Connection) -> list[int] | None:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, delete
 
 from api.settings import Settings
+from profiles.models import Partner
 from tests.indexing.factories import add_partner
 
 
@@ -58,6 +59,34 @@ class TestReadiness:
         response = client.get("/readyz")
         assert response.status_code == 503
         assert response.json() == {"status": "unavailable", "store": "unreachable"}
+
+    def test_a_difference_from_the_store_is_repaired_by_the_check(
+        self, app: FastAPI, client: TestClient, clean_db: Engine
+    ) -> None:
+        removed = write_elsewhere(clean_db, name="Removed Behind The Log")
+        app.state.index.catch_up()
+        with clean_db.begin() as connection:  # a manual fix in the database, no change-log row
+            connection.execute(delete(Partner).where(Partner.id == removed))
+        app.state.index.verify()
+        assert client.get("/readyz").json()["status"] == "ready"
+        assert client.get("/v1/partners/search", params={"q": "removed"}).json()["total"] == 0
+
+    def test_a_difference_the_check_cannot_repair_is_reported(
+        self, app: FastAPI, client: TestClient, clean_db: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        removed = write_elsewhere(clean_db, name="Removed Behind The Log")
+        app.state.index.catch_up()
+        with clean_db.begin() as connection:
+            connection.execute(delete(Partner).where(Partner.id == removed))
+        monkeypatch.setattr(app.state.index, "_reload", lambda *_: None)  # a repair that fails
+        app.state.index.verify()
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json() == {
+            "status": "index_mismatch",
+            "store": "ok",
+            "index": "differs from the store for 1 partner(s)",
+        }
 
     def test_open_to_callers_without_a_key(self, anonymous_client: TestClient) -> None:
         assert anonymous_client.get("/readyz").status_code == 200
