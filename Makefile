@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean opensearch-node
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("partnermatch needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -29,6 +29,11 @@ test: install
 		echo "== the same suite on $$PARTNERMATCH_TEST_DATABASE_URL"; \
 		$(BIN)/pytest; \
 	fi
+
+# Fetch OpenSearch's jars into ~/.m2 and compile the single-node launcher (needs Java 17 and Maven);
+# the OpenSearch tests and benchmarks also do this on first use.
+opensearch-node:
+	mvn -q -B -f opensearch-node/pom.xml compile
 
 lint: install
 	$(BIN)/ruff check .
