@@ -131,6 +131,16 @@ class OpenSearchNode:
         if process.stdin is not None:
             process.stdin.close()
 
+    def kill(self) -> None:
+        """SIGKILL: a crash; the next start() recovers the shards from their translog."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.kill()
+        process.wait(timeout=10)
+        if process.stdin is not None:
+            process.stdin.close()
+
     def __enter__(self) -> OpenSearchNode:
         self.start()
         return self

@@ -37,6 +37,9 @@ from scoring.freshness import FreshnessPolicy
 
 Clause = dict[str, Any]
 FACET_SIZE = 10_000  # buckets per facet: every value, as the embedded index reports
+# A linear decay reaches 0 at scale / (1 - decay); OpenSearch refuses decay 0, and this one
+# moves the zero by a billionth of the scale.
+LINEAR_TO_ZERO = 1e-9
 
 RADII_BODY: dict[str, Any] = {
     "size": 0,
@@ -208,10 +211,14 @@ def skill_at_least(names: tuple[str, ...], *, level: int) -> Clause:
 def _linear_decay(
     origin: tuple[float, float], *, scale_km: float, weight: float, only: Clause | None
 ) -> Clause:
-    """1 at `origin`, 0 at `scale_km` from the nearest office (decay 0: a straight line)."""
+    """1 at `origin`, 0 at `scale_km` from the nearest office (a straight line between)."""
     decay: Clause = {
         "linear": {
-            "office_points": {"origin": point(origin), "scale": f"{scale_km}km", "decay": 0.0}
+            "office_points": {
+                "origin": point(origin),
+                "scale": f"{scale_km}km",
+                "decay": LINEAR_TO_ZERO,
+            }
         },
         "weight": weight,
     }
