@@ -48,7 +48,11 @@ class TestNodeCrash:
         names = IndexNames(prefix=f"pmcrash-{uuid.uuid4().hex[:8]}")
         config = SyncConfig(batch_size=BATCH, gap_timeout_s=0.5, backoff=FAST_BACKOFF)
         index = OpenSearchIndex(
-            make_client(node.url, timeout_s=2), sessions=sessions, policy=FreshnessPolicy(), names=names, sync=config
+            make_client(node.url, timeout_s=2),
+            sessions=sessions,
+            policy=FreshnessPolicy(),
+            names=names,
+            sync=config,
         )
         index.open()
         ids = [writes.create(sessions) for _ in range(BACKLOG)]
