@@ -1,9 +1,9 @@
 """One contract, both backends: the same data and queries give the same results.
 
 Parametrised over the embedded index and the OpenSearch backend (a real single-node OpenSearch
-started for the run, or the cluster named by PARTNERMATCH_OPENSEARCH_URL). Documented difference: text relevance is tf-idf cosine
-on the embedded index and BM25 on OpenSearch, so for `q` the matches, totals and facets must be
-equal but not their order.
+started for the run, or the cluster named by PARTNERMATCH_OPENSEARCH_URL). Documented
+difference: text relevance is tf-idf cosine on the embedded index and BM25 on OpenSearch, so
+for `q` the matches, totals and facets must be equal but not their order.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ from api.database import make_sessionmaker
 from indexing.opensearch.backend import OpenSearchIndex
 from indexing.opensearch.client import Backoff, make_client, wait_until_healthy
 from indexing.opensearch.indexes import IndexNames
+from indexing.opensearch.node import OpenSearchNode
 from indexing.opensearch.sync import SyncConfig
 from scoring.freshness import FreshnessPolicy
-from indexing.opensearch.node import OpenSearchNode
 from tests.indexing.opensearch.server import URL_ENV, CuttableProxy
 
 FAST_BACKOFF = Backoff(attempts=3, initial_s=0.05, max_s=0.2)
