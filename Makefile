@@ -33,7 +33,7 @@ test: install
 # Fetch OpenSearch's jars into ~/.m2 and compile the single-node launcher (needs Java 17 and Maven);
 # the OpenSearch tests and benchmarks also do this on first use.
 opensearch-node:
-	mvn -q -B -f opensearch-node/pom.xml compile
+	mvn -q -B -f opensearch-node/pom.xml compile && touch opensearch-node/target/2.19.3/built.stamp
 
 lint: install
 	$(BIN)/ruff check .

@@ -24,6 +24,7 @@ from indexing.opensearch.client import make_client, wait_until_healthy
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "opensearch-node"
 MAIN_CLASS = "partnermatch.OpenSearchNode"
 DEFAULT_HEAP = ("-Xms512m", "-Xmx1g")
+DEFAULT_VERSION = "2.19.3"  # runs on Java 17; 3.x needs JAVA_HOME at a JDK 21+
 
 
 class NodeUnavailable(RuntimeError):
@@ -34,24 +35,34 @@ def _sources(project: Path) -> list[Path]:
     return [project / "pom.xml", *sorted((project / "src").rglob("*.java"))]
 
 
-def build(project: Path = PROJECT_DIR) -> str:
-    """Resolve the jars (Maven, cached in ~/.m2) and compile the launcher when its sources are
-    newer than the last build; returns the Java classpath."""
-    target = project / "target"
+def build(*, version: str = DEFAULT_VERSION, project: Path = PROJECT_DIR) -> str:
+    """Resolve OpenSearch `version`'s jars (Maven, cached in ~/.m2) and compile the launcher
+    against them when its sources are newer than that build; returns the Java classpath."""
+    target = project / "target" / version
     stamp = target / "built.stamp"
     built_at = stamp.stat().st_mtime if stamp.exists() else 0.0
     if any(source.stat().st_mtime > built_at for source in _sources(project)):
         maven = shutil.which("mvn")
         if maven is None:
             raise NodeUnavailable("Maven (mvn) is needed once to fetch OpenSearch's jars")
-        subprocess.run([maven, "-q", "-B", "-f", str(project / "pom.xml"), "compile"], check=True)
+        release = "17" if version.startswith("2.") else "21"
+        pom = str(project / "pom.xml")
+        release = f"-Dmaven.compiler.release={release}"
+        command = [maven, "-q", "-B", "-f", pom, "compile", f"-Dopensearch.version={version}"]
+        subprocess.run([*command, release], check=True)
         stamp.touch()
     classpath = (target / "classpath.txt").read_text().strip()
     return f"{target / 'classes'}{os.pathsep}{classpath}"
 
 
-def java_command(*, port: int, data_dir: Path, heap: tuple[str, ...] = DEFAULT_HEAP) -> list[str]:
-    """The command line that runs the node in the foreground."""
+def java_command(
+    *,
+    port: int,
+    data_dir: Path,
+    heap: tuple[str, ...] = DEFAULT_HEAP,
+    version: str = DEFAULT_VERSION,
+) -> list[str]:
+    """The command line that runs the node in the foreground (Java from JAVA_HOME, or PATH)."""
     java_home = os.environ.get("JAVA_HOME")
     java = str(Path(java_home) / "bin" / "java") if java_home else "java"
     return [
@@ -59,7 +70,7 @@ def java_command(*, port: int, data_dir: Path, heap: tuple[str, ...] = DEFAULT_H
         *heap,
         "-XX:+UseG1GC",
         "-cp",
-        build(),
+        build(version=version),
         MAIN_CLASS,
         "--port",
         str(port),

@@ -1,7 +1,8 @@
 """Rebuild the partner index from the store behind the alias, with no window of lost writes.
 
 1. Note the store's change-log head H, then create a new versioned index.
-2. Bulk-load every partner of the store into it (writes keep flowing meanwhile).
+2. Bulk-load every partner of the store into it (writes keep flowing meanwhile), with no
+   periodic refresh and no replicas until the load is done.
 3. Start its checkpoint at H and ship the change log from there: every write that raced the
    bulk load is in the log after H, and external versions keep the newest copy either way.
 4. Check the new index against the store at the checkpoint reached: the partners with no
@@ -25,6 +26,7 @@ from indexing.opensearch.indexes import (
     create_next_index,
     drop_index,
     ensure_layout,
+    finish_bulk_load,
     swap_alias,
     write_checkpoint,
 )
@@ -62,6 +64,7 @@ def reindex(
         ship_all(
             client, index=index, session=session, batch_size=batch_size, backoff=config.backoff
         )
+    finish_bulk_load(client, index=index)
     write_checkpoint(client, names, index=index, seq=head)
     shipper = ChangeShipper(client, sessions=sessions, names=names, config=config, index=index)
     verified = None

@@ -1,15 +1,19 @@
 package partnermatch;
 
 import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.opensearch.analysis.common.CommonAnalysisPlugin;
+import org.opensearch.Version;
 import org.opensearch.common.logging.LogConfigurator;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.core.common.transport.TransportAddress;
@@ -17,28 +21,36 @@ import org.opensearch.env.Environment;
 import org.opensearch.http.HttpServerTransport;
 import org.opensearch.node.InternalSettingsPreparer;
 import org.opensearch.node.Node;
-import org.opensearch.painless.PainlessPlugin;
-import org.opensearch.plugins.Plugin;
-import org.opensearch.transport.Netty4Plugin;
+import org.opensearch.plugins.PluginInfo;
 
 /**
  * A real single-node OpenSearch in this JVM, with the modules the backend uses (HTTP and
  * transport over Netty, the common analyzers, painless) loaded from the classpath, the way
- * OpenSearch's own embedded-node test harnesses start one.
+ * OpenSearch's own embedded-node test harnesses start one (their MockNode passes classpath
+ * plugins to Node's protected constructor; so does this launcher).
  *
- * <p>Usage: {@code OpenSearchNode --port PORT --data DIR [--stop-on-stdin-close]}. Port 0 takes a free port. Once the
- * node serves HTTP it prints one JSON line {@code {"url": "http://127.0.0.1:PORT"}} on stdout;
- * it stops cleanly on SIGTERM/SIGINT and, with {@code --stop-on-stdin-close}, when its standard
- * input closes (so a test process that dies takes its node with it).
+ * <p>One source for OpenSearch 2.x and 3.x: the module classes were renamed in 3.0
+ * ({@code Netty4Plugin} became {@code Netty4ModulePlugin}, ...) and the protected constructor
+ * takes plugin classes in 2.x but {@link PluginInfo}s in 3.x, so both are found by reflection.
+ *
+ * <p>Usage: {@code OpenSearchNode --port PORT --data DIR [--stop-on-stdin-close]}. Port 0 takes
+ * a free port. Once the node serves HTTP it prints one JSON line {@code {"url":
+ * "http://127.0.0.1:PORT"}} on stdout; it stops cleanly on SIGTERM/SIGINT and, with
+ * {@code --stop-on-stdin-close}, when its standard input closes (so a test process that dies
+ * takes its node with it).
  */
-public final class OpenSearchNode extends Node {
+public final class OpenSearchNode {
 
-    private static final List<Class<? extends Plugin>> MODULES =
-            List.of(Netty4Plugin.class, CommonAnalysisPlugin.class, PainlessPlugin.class);
+    /** Each module by its 3.x class name, then its 2.x one. */
+    private static final List<List<String>> MODULES = List.of(
+            List.of("org.opensearch.transport.Netty4ModulePlugin", "org.opensearch.transport.Netty4Plugin"),
+            List.of("org.opensearch.analysis.common.CommonAnalysisModulePlugin",
+                    "org.opensearch.analysis.common.CommonAnalysisPlugin"),
+            List.of("org.opensearch.painless.PainlessModulePlugin", "org.opensearch.painless.PainlessPlugin"));
 
-    private OpenSearchNode(Environment environment) {
-        super(environment, MODULES, true);
-    }
+    private static final String USAGE = "usage: OpenSearchNode --port PORT --data DIR [--stop-on-stdin-close]";
+
+    private OpenSearchNode() {}
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = parse(args);
@@ -52,7 +64,7 @@ public final class OpenSearchNode extends Node {
                 .put("path.data", data.resolve("data").toString())
                 .put("path.logs", data.resolve("logs").toString())
                 .put("network.host", "127.0.0.1")
-                .put("http.port", port == 0 ? "0" : Integer.toString(port))
+                .put("http.port", Integer.toString(port))
                 .put("transport.port", "0")
                 .put("http.type", "netty4")
                 .put("transport.type", "netty4")
@@ -64,10 +76,10 @@ public final class OpenSearchNode extends Node {
         LogConfigurator.registerErrorListener();
         LogConfigurator.setNodeName("partnermatch-node");
         LogConfigurator.configureWithoutConfig(settings);
-        Environment environment =
-                InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), data.resolve("config"), () -> "partnermatch-node");
+        Environment environment = InternalSettingsPreparer.prepareEnvironment(
+                settings, Map.of(), data.resolve("config"), () -> "partnermatch-node");
 
-        OpenSearchNode node = new OpenSearchNode(environment);
+        Node node = newNode(environment);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(node, stopped), "node-shutdown"));
         node.start();
@@ -78,6 +90,45 @@ public final class OpenSearchNode extends Node {
             watchStdin();
         }
         stopped.await();
+    }
+
+    /** Node(environment, classpath plugins, forbidPrivateIndexSettings), whichever form it has. */
+    private static Node newNode(Environment environment) throws ReflectiveOperationException {
+        Constructor<Node> constructor =
+                Node.class.getDeclaredConstructor(Environment.class, Collection.class, boolean.class);
+        constructor.setAccessible(true);
+        boolean takesPluginInfo =
+                constructor.getGenericParameterTypes()[1].getTypeName().contains(PluginInfo.class.getName());
+        List<Object> plugins = new ArrayList<>();
+        for (List<String> names : MODULES) {
+            Class<?> module = firstPresent(names);
+            plugins.add(takesPluginInfo ? classpathPluginInfo(module) : module);
+        }
+        try {
+            return constructor.newInstance(environment, plugins, true);
+        } catch (InvocationTargetException error) {
+            if (error.getCause() instanceof RuntimeException runtime) {
+                throw runtime; // the node's own failure (bad settings, locked data folder)
+            }
+            throw error;
+        }
+    }
+
+    private static Class<?> firstPresent(List<String> names) throws ClassNotFoundException {
+        for (String name : names) {
+            try {
+                return Class.forName(name);
+            } catch (ClassNotFoundException absent) {
+                // try the other release's name
+            }
+        }
+        throw new ClassNotFoundException("none of " + names + " is on the classpath");
+    }
+
+    /** What OpenSearch's MockNode describes a classpath plugin with. */
+    private static PluginInfo classpathPluginInfo(Class<?> plugin) {
+        return new PluginInfo(plugin.getName(), "classpath plugin", "NA", Version.CURRENT, "1.8",
+                plugin.getName(), null, List.of(), false);
     }
 
     /** Exit (running the shutdown hook) once stdin reaches end of file; a terminal never sends it. */
@@ -106,8 +157,6 @@ public final class OpenSearchNode extends Node {
             stopped.countDown();
         }
     }
-
-    private static final String USAGE = "usage: OpenSearchNode --port PORT --data DIR [--stop-on-stdin-close]";
 
     private static Map<String, String> parse(String[] args) {
         Map<String, String> options = new HashMap<>();
