@@ -25,8 +25,8 @@ from tests.indexing.opensearch.conftest import FAST_BACKOFF
 from tests.indexing.opensearch.server import URL_ENV
 from tests.indexing.opensearch.test_sync import indexed_versions, wait_for
 
-BACKLOG = 600  # changes waiting when shipping starts: a dozen bulk requests of BATCH
-BATCH = 50
+BACKLOG = 300  # changes waiting when shipping starts: a dozen bulk requests of BATCH
+BATCH = 25
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get(URL_ENV)), reason="stops and restarts a node of its own; a configured "
