@@ -45,11 +45,13 @@ def build(*, version: str = DEFAULT_VERSION, project: Path = PROJECT_DIR) -> str
         maven = shutil.which("mvn")
         if maven is None:
             raise NodeUnavailable("Maven (mvn) is needed once to fetch OpenSearch's jars")
-        release = "17" if version.startswith("2.") else "21"
-        pom = str(project / "pom.xml")
-        release = f"-Dmaven.compiler.release={release}"
-        command = [maven, "-q", "-B", "-f", pom, "compile", f"-Dopensearch.version={version}"]
-        subprocess.run([*command, release], check=True)
+        java_release = "17" if version.startswith("2.") else "21"
+        command = [maven, "-q", "-B", "-f", str(project / "pom.xml"), "compile"]
+        properties = [f"-Dopensearch.version={version}", f"-Dmaven.compiler.release={java_release}"]
+        try:
+            subprocess.run([*command, *properties], check=True)
+        except subprocess.CalledProcessError as error:
+            raise NodeUnavailable(f"building the OpenSearch {version} launcher failed") from error
         stamp.touch()
     classpath = (target / "classpath.txt").read_text().strip()
     return f"{target / 'classes'}{os.pathsep}{classpath}"
