@@ -12,11 +12,10 @@ painless script runs only on the offices the geo filter keeps.
 
 Relevance follows indexing.embedded.query.relevance as a function_score sum: the tier
 exactly (field_value_factor), skill levels exactly (one filter function per level threshold:
-sum over l of [level >= l] = level),
-proximity as a linear decay with `radius_km`; without it, 1 - km / service radius of the best
-serving office, scored by painless on the nested offices (the embedded index takes the
-nearest serving office: the two differ only when two offices serve the point and the nearer
-one has the smaller radius). Text relevance is BM25 (OpenSearch
+sum over l of [level >= l] = level), proximity as a linear decay with `radius_km`; without it,
+1 - km / service radius of the best serving office, scored by painless on the nested offices
+(the embedded index takes the nearest serving office: the two differ only when two offices
+serve the point and the nearer one has the smaller radius). Text relevance is BM25 (OpenSearch
 has no tf-idf cosine), weighted like the embedded text component: the same partners match,
 their order by text may differ.
 """
