@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test test-browser chromium vendor lint bench clean
+.PHONY: install run test test-browser chromium vendor opensearch-node lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("partnermatch needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -42,6 +42,11 @@ chromium:
 # Re-vendor htmx (served by the pages) and axe-core (browser tests) from npm, pinned versions.
 vendor:
 	bash scripts/vendor-assets.sh
+
+# Fetch OpenSearch's jars into ~/.m2 and compile the single-node launcher (needs Java 17 and Maven);
+# the OpenSearch tests and benchmarks also do this on first use.
+opensearch-node:
+	mvn -q -B -f opensearch-node/pom.xml compile && touch opensearch-node/target/2.19.3/built.stamp
 
 lint: install
 	$(BIN)/ruff check .

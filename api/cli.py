@@ -35,6 +35,7 @@ app.command("route")(scoring_cli.route)
 app.command("search")(search_cli.search)
 app.command("reindex")(opensearch_cli.reindex_command)
 app.command("sync")(opensearch_cli.sync_command)
+app.command("opensearch-node")(opensearch_cli.node_command)
 app.command("sweep")(matcher_cli.sweep)
 console = Console()
 

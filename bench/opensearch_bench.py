@@ -1,11 +1,15 @@
-"""OpenSearch backend benchmark: bulk indexing throughput and search latency.
+"""OpenSearch and the embedded index side by side: indexing, search and lead preview.
 
-    .venv/bin/python -m bench.opensearch_bench --partners 100000 --queries 1000
+    .venv/bin/python -m bench.opensearch_bench --partners 100000
 
-Seeds a SQLite store (bench/var, reused when present), rebuilds the index from it with
-`reindex` (bulk load + count check + alias swap) and times the three query kinds of
-bench/workload.py. Without PARTNERMATCH_OPENSEARCH_URL the cluster is the in-memory osmem-server
-test server, NOT a real OpenSearch cluster: its figures say nothing about a production cluster.
+One run over one seeded SQLite store (bench/var/store-N.db, the partners of
+bench/search_bench.py) and one workload: the (a)/(b)/(c) queries of bench/workload.py and the
+leads of bench/preview_bench.py, timed in-process against each backend. OpenSearch is a real
+single-node OpenSearch started from its published jars (indexing/opensearch/node.py, heap
+-Xms512m -Xmx1g), or the cluster named by PARTNERMATCH_OPENSEARCH_URL. Measured per backend:
+build (embedded `rebuild()`; OpenSearch `reindex`: store read + bulk + verification + alias
+swap) and docs/s, query and preview p50/p99 after a warm-up, memory (the node's JVM heap and
+the RSS of its process; the embedded index's growth of this process's RSS).
 """
 
 from __future__ import annotations
@@ -14,100 +18,198 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import numpy as np
-from osmem_server import OsmemServer
+from opensearchpy import OpenSearch
 
-from api.database import make_engine, make_sessionmaker, upgrade_database
-from bench.store_seed import seed_store, seeded_count
+from api.database import make_sessionmaker
+from bench.preview_bench import generate_leads
+from bench.store_seed import open_seeded_store
 from bench.workload import make_workload
+from indexing.embedded import EmbeddedIndex
 from indexing.opensearch.backend import OpenSearchIndex
 from indexing.opensearch.client import make_client
 from indexing.opensearch.indexes import IndexNames
+from indexing.opensearch.node import DEFAULT_HEAP, OpenSearchNode
 from indexing.opensearch.reindex import reindex
 from indexing.opensearch.sync import SyncConfig
+from indexing.protocol import PartnerIndex
+from profiles.geocoding import make_geocoder
+from scoring import service
 from scoring.freshness import FreshnessPolicy
+from scoring.schemas import LeadIn
 
 VAR = Path(__file__).parent / "var"
-
-
-@contextmanager
-def cluster_url() -> Iterator[tuple[str, str]]:
-    """(url, label): the configured cluster, or an osmem-server started for the run."""
-    configured = os.environ.get("PARTNERMATCH_OPENSEARCH_URL")
-    if configured:
-        yield configured, f"OpenSearch cluster at {configured}"
-        return
-    with OsmemServer.start(japanese=False) as server:
-        yield server.url, f"osmem-server {server.version} (in-memory test server, not OpenSearch)"
-
-
-def percentiles_ms(samples: list[float]) -> dict[str, float]:
-    """p50, p99 and max in ms; with few samples p99 is close to the max, so both are given."""
-    values = np.array(samples) * 1000.0
-    return {
-        "p50_ms": round(float(np.percentile(values, 50)), 1),
-        "p99_ms": round(float(np.percentile(values, 99)), 1),
-        "max_ms": round(float(values.max()), 1),
-    }
+WARMUP = 20
+URL_ENV = "PARTNERMATCH_OPENSEARCH_URL"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partners", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=1000, help="per query kind")
+    parser.add_argument("--queries", type=int, default=300, help="per query kind")
+    parser.add_argument("--leads", type=int, default=200)
     parser.add_argument("--batch", type=int, default=2000, help="bulk batch size (documents)")
     args = parser.parse_args()
 
-    store = VAR / f"opensearch-{args.partners}.db"
     VAR.mkdir(exist_ok=True)
-    engine = make_engine(f"sqlite:///{store}")
-    upgrade_database(engine)
-    if seeded_count(engine) == 0:
-        seed_store(engine, count=args.partners, seed=0, today=datetime.now(UTC).date())
-    sessions = make_sessionmaker(engine)
+    store = VAR / f"store-{args.partners}.db"
+    engine = open_seeded_store(f"sqlite:///{store}", count=args.partners, seed=0)
     now = datetime.now(UTC)
+    workload = make_workload(store, count=args.queries + WARMUP, now=now)
+    leads = [
+        LeadIn.model_validate(lead)
+        for lead in generate_leads(engine, count=args.leads + WARMUP, seed=0)
+    ]
+    policy = FreshnessPolicy()
 
-    with cluster_url() as (url, label):
+    def timed(index: PartnerIndex) -> dict[str, dict[str, float]]:
+        geocoder = make_geocoder("offline", user_agent="partnermatch-bench")
+        runs: dict[str, list[Callable[[], object]]] = {
+            kind: [lambda q=q: index.search(q) for q in queries]
+            for kind, queries in workload.kinds().items()
+        }
+        runs["lead_preview"] = [
+            lambda lead=lead: service.preview_lead(
+                lead, index=index, geocoder=geocoder, now=now, limit=20
+            )
+            for lead in leads
+        ]
+        return {kind: _latency(calls) for kind, calls in runs.items()}
+
+    rss_before = _rss_mb(os.getpid())
+    started = time.perf_counter()
+    embedded = EmbeddedIndex(engine, policy=policy)
+    embedded.rebuild()
+    embedded_build = time.perf_counter() - started
+    results: dict[str, Any] = {
+        "embedded": {
+            "build_seconds": embedded_build,
+            "docs_per_second": args.partners / embedded_build,
+            "memory": {"process_rss_growth_mb": _rss_mb(os.getpid()) - rss_before},
+            "latency_ms": timed(embedded),
+        }
+    }
+    embedded.close()
+    print(f"embedded: {results['embedded']}", file=sys.stderr)
+
+    with opensearch(Path(tempfile.mkdtemp(prefix="bench-opensearch-"))) as (url, node):
         client = make_client(url, timeout_s=120)
         names = IndexNames("bench")
-        config = SyncConfig()
+        sessions = make_sessionmaker(engine)
+        index = OpenSearchIndex(client, sessions=sessions, policy=policy, names=names)
         started = time.perf_counter()
-        report = reindex(
-            client, sessions=sessions, names=names, config=config, batch_size=args.batch
-        )
-        elapsed = time.perf_counter() - started
-        print(f"reindex: {report.documents} documents in {elapsed:.1f} s", file=sys.stderr)
-        index = OpenSearchIndex(client, sessions=sessions, policy=FreshnessPolicy(), names=names)
-        latency: dict[str, dict[str, float]] = {}
-        for kind, queries in make_workload(store, count=args.queries, now=now).kinds().items():
-            samples = []
-            for query in queries:
-                t0 = time.perf_counter()
-                index.search(query)
-                samples.append(time.perf_counter() - t0)
-            latency[kind] = percentiles_ms(samples)
-            print(f"{kind}: {latency[kind]}", file=sys.stderr)
+        report = reindex(client, sessions=sessions, names=names, config=SyncConfig(),
+                         batch_size=args.batch)  # fmt: skip
+        build = time.perf_counter() - started
+        latency = timed(index)
+        results["opensearch"] = {
+            "cluster": "single node started by the benchmark" if node else url,
+            "build_seconds": build,
+            "docs_per_second": report.documents / build,
+            "memory": _node_memory(client, node),
+            "latency_ms": latency,
+        }
         client.indices.delete(index="bench-*")
+        client.close()
+    print(f"opensearch: {results['opensearch']}", file=sys.stderr)
 
-    results = {
-        "cluster": label,
+    results["setup"] = {
+        "command": " ".join([".venv/bin/python -m bench.opensearch_bench", *sys.argv[1:]]),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}",
-        "partners": report.documents,
-        "reindex_seconds": round(elapsed, 1),
-        "bulk_docs_per_second": round(report.documents / elapsed),
+        f"Python {platform.python_version()}, {now:%Y-%m-%d}",
+        "partners": args.partners,
         "queries_per_kind": args.queries,
-        "search_latency": latency,
+        "leads": args.leads,
+        "node_heap": " ".join(DEFAULT_HEAP),
     }
-    print(json.dumps(results, indent=2))
     (VAR / f"opensearch-results-{args.partners}.json").write_text(json.dumps(results, indent=2))
+    print(markdown(results))
+
+
+@contextmanager
+def opensearch(data_dir: Path) -> Iterator[tuple[str, OpenSearchNode | None]]:
+    """(url, node): the configured cluster, or a node started (and stopped) for the run."""
+    configured = os.environ.get(URL_ENV)
+    if configured:
+        yield configured, None
+        return
+    with OpenSearchNode(data_dir) as node:
+        yield node.url, node
+
+
+def _latency(calls: list[Callable[[], object]]) -> dict[str, float]:
+    """p50/p99 in ms over the calls after the warm-up ones."""
+    for call in calls[:WARMUP]:
+        call()
+    samples = []
+    for call in calls[WARMUP:]:
+        began = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - began) * 1000)
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return {"p50": cuts[49], "p99": cuts[98]}
+
+
+def _rss_mb(pid: int, field: str = "VmRSS") -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split(f"{field}:")[1].split()[0]) / 1024
+
+
+def _node_memory(client: OpenSearch, node: OpenSearchNode | None) -> dict[str, float]:
+    """The JVM heap in use and its maximum; the process's RSS (current and peak) when local."""
+    stats = client.nodes.stats(metric="jvm")["nodes"]
+    heap = next(iter(stats.values()))["jvm"]["mem"]
+    memory = {
+        "heap_used_mb": heap["heap_used_in_bytes"] / 2**20,
+        "heap_max_mb": heap["heap_max_in_bytes"] / 2**20,
+    }
+    if node is not None:
+        memory["rss_mb"] = _rss_mb(node.pid)
+        memory["peak_rss_mb"] = _rss_mb(node.pid, "VmHWM")
+    return memory
+
+
+def markdown(results: dict[str, Any]) -> str:
+    setup = results["setup"]
+    lines = [
+        f"Command: `{setup['command']}`  ",
+        f"Machine: {setup['machine']}; {setup['partners']:,} partners, "
+        f"{setup['queries_per_kind']} queries per kind, {setup['leads']} leads; "
+        f"node heap {setup['node_heap']}  ",
+        "",
+        "| measure | embedded | OpenSearch (1 node) |",
+        "|---|---|---|",
+    ]
+    embedded, opensearch_ = results["embedded"], results["opensearch"]
+    lines.append(
+        f"| build (embedded `rebuild`; OpenSearch `reindex`) | {embedded['build_seconds']:.1f} s, "
+        f"{embedded['docs_per_second']:,.0f} docs/s | {opensearch_['build_seconds']:.1f} s, "
+        f"{opensearch_['docs_per_second']:,.0f} docs/s |"
+    )
+    for kind in embedded["latency_ms"]:
+        e, o = embedded["latency_ms"][kind], opensearch_["latency_ms"][kind]
+        lines.append(
+            f"| {kind} p50 / p99 ms | {e['p50']:.2f} / {e['p99']:.2f} | "
+            f"{o['p50']:.2f} / {o['p99']:.2f} |"
+        )
+    memory = opensearch_["memory"]
+    node_memory = f"heap {memory['heap_used_mb']:.0f} of {memory['heap_max_mb']:.0f} MB"
+    if "rss_mb" in memory:
+        node_memory += f", RSS {memory['rss_mb']:.0f} MB (peak {memory['peak_rss_mb']:.0f})"
+    lines.append(
+        f"| memory | +{embedded['memory']['process_rss_growth_mb']:.0f} MB RSS of the "
+        f"process | {node_memory} |"
+    )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -157,9 +157,10 @@ class OpenSearchIndex:
         """Filters, relevance, facets and a search_after page; see queries.py for semantics."""
         if query.sort == "distance" and query.near is None:
             raise InvalidInput.field("sort", "sort=distance needs `near`")
-        radii = self._radii() if query.near is not None and query.radius_km is None else []
+        serving = query.near is not None and query.radius_km is None
+        max_radius = self._max_radius() if serving else None
         bound_to = query_fingerprint(query)
-        body = _search_body(query, radii=radii, policy=self._policy)
+        body = _search_body(query, max_radius_km=max_radius, policy=self._policy)
         if query.cursor:
             body["search_after"] = decode_cursor(query.cursor, fingerprint=bound_to)
         found = self._search(body)
@@ -179,18 +180,21 @@ class OpenSearchIndex:
         radius plus `max_km_beyond_radius`), reporting the office whose service area comes
         closest; see indexing.embedded.candidates. The `lead_window` partners best by the
         server's coarse score are fetched, the `max_candidates` best by the exact one kept."""
-        radii = [r for r in self._radii() if r >= 0]
+        max_radius = self._max_radius()
         beyond_km = query.max_km_beyond_radius
-        body = {
-            "size": self._lead_window,
-            "_source": _LEAD_FIELDS,
-            "query": _function_score(
-                {"bool": {"filter": queries.lead_filters(query, radii=radii)}},
-                queries.lead_coarse_functions(query, radii=radii),
-            ),
-            "sort": [{"_score": "desc"}, {"partner_id": "asc"}],
-        }
-        found = self._search(body)["hits"]["hits"] if radii else []
+        found: list[dict[str, Any]] = []
+        if max_radius is not None:
+            proximity, functions = queries.lead_coarse_scoring(query, max_radius_km=max_radius)
+            filters = queries.lead_filters(query, max_radius_km=max_radius)
+            body = {
+                "size": self._lead_window,
+                "_source": _LEAD_FIELDS,
+                "query": _function_score(
+                    {"bool": {"filter": filters, "should": [proximity]}}, functions
+                ),
+                "sort": [{"_score": "desc"}, {"partner_id": "asc"}],
+            }
+            found = self._search(body)["hits"]["hits"]
         closest = [
             parse.closest_service_area(h["_source"], query.location, beyond_km=beyond_km)
             for h in found
@@ -210,16 +214,25 @@ class OpenSearchIndex:
             [geodesic_km(query.location, offices[i][2]) for i in order.tolist()], dtype=np.float64
         )
         # The server's arc distance and ours may disagree right at the edge: ours decides.
-        too_far = np.concatenate([self._out_of_range(query, radii=radii), ids[~in_range]])
+        beyond_reach = (
+            self._out_of_range(query, max_radius_km=max_radius)
+            if max_radius is not None
+            else np.zeros(0, dtype=np.int64)
+        )
+        too_far = np.concatenate([beyond_reach, ids[~in_range]])
         return Candidates(**taken, excluded_out_of_range=np.unique(too_far))
 
-    def _out_of_range(self, query: LeadQuery, *, radii: list[float]) -> np.ndarray:
+    def _out_of_range(self, query: LeadQuery, *, max_radius_km: float) -> np.ndarray:
         """Ids (int64) of up to `lead_window` partners with every required skill near the lead
         (within the largest service radius plus `max_km_beyond_radius`) but no office in range."""
         body = {
             "size": self._lead_window,
             "_source": False,
-            "query": {"constant_score": {"filter": queries.lead_out_of_range(query, radii=radii)}},
+            "query": {
+                "constant_score": {
+                    "filter": queries.lead_out_of_range(query, max_radius_km=max_radius_km)
+                }
+            },
             "sort": [{"partner_id": "asc"}],
         }
         found = self._search(body)["hits"]["hits"]
@@ -231,10 +244,11 @@ class OpenSearchIndex:
             backoff=Backoff(attempts=2),
         )
 
-    def _radii(self) -> list[float]:
-        """Every distinct office service radius in the index (km), ascending."""
-        found = self._search(queries.RADII_BODY)
-        return sorted(float(b["key"]) for b in found["aggregations"]["offices"]["radii"]["buckets"])
+    def _max_radius(self) -> float | None:
+        """The largest office service radius in the index (km); None without offices."""
+        found = self._search(queries.MAX_RADIUS_BODY)
+        value = found["aggregations"]["offices"]["max_radius"]["value"]
+        return None if value is None else float(value)
 
     def _hits(self, page: list[dict[str, Any]], *, query: SearchQuery) -> list[SearchHit]:
         sources = [hit["_source"] for hit in page]
@@ -277,9 +291,15 @@ def _function_score(query: dict[str, Any], functions: list[dict[str, Any]]) -> d
 
 
 def _search_body(
-    query: SearchQuery, *, radii: list[float], policy: FreshnessPolicy
+    query: SearchQuery, *, max_radius_km: float | None, policy: FreshnessPolicy
 ) -> dict[str, Any]:
-    base: dict[str, Any] = {"filter": queries.search_filters(query, radii=radii, policy=policy)}
+    filters = queries.search_filters(query, max_radius_km=max_radius_km, policy=policy)
+    base: dict[str, Any] = {"filter": filters}
+    if query.near is not None and query.radius_km is None and max_radius_km is not None:
+        weight = queries.proximity_weight(query)
+        base["should"] = [
+            queries.served_proximity(query.near, max_radius_km=max_radius_km, weight=weight)
+        ]
     if query.q:
         text = queries.text_match(query.q)
         text["match"]["all_text"]["boost"] = queries.text_boost(query)
@@ -302,7 +322,7 @@ def _search_body(
         "_source": _HIT_FIELDS,
         "track_total_hits": True,
         "track_scores": True,
-        "query": _function_score({"bool": base}, queries.relevance_functions(query, radii=radii)),
+        "query": _function_score({"bool": base}, queries.relevance_functions(query)),
         "sort": [first, {"partner_id": "asc"}],
         "aggs": queries.facet_aggregations(on_date=query.on_date),
     }

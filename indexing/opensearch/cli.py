@@ -1,7 +1,9 @@
-"""`partnermatch reindex` and `partnermatch sync`: the OpenSearch backend's operations."""
+"""`partnermatch reindex`, `sync` and `opensearch-node`: the OpenSearch backend's operations."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +15,7 @@ from api.database import make_engine, make_sessionmaker, upgrade_database
 from api.settings import Settings
 from indexing.opensearch.client import make_client, wait_until_healthy
 from indexing.opensearch.indexes import IndexNames, ensure_layout
+from indexing.opensearch.node import DEFAULT_VERSION, NodeUnavailable, java_command
 from indexing.opensearch.reindex import reindex
 from indexing.opensearch.sync import ChangeShipper, SyncConfig
 from indexing.opensearch.worker import SyncWorker
@@ -63,3 +66,23 @@ def sync_command(
         SyncWorker(shipper, poll_s=poll_seconds).run()
     except KeyboardInterrupt:
         console.print(f"stopped; lag {shipper.lag()}")
+
+
+def node_command(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="HTTP port (0: a free one)")] = 9200,
+    data: Annotated[Path, typer.Option(help="Data folder (created if missing)")] = Path(
+        "var/opensearch"
+    ),
+    opensearch_version: Annotated[
+        str, typer.Option(help="OpenSearch release (3.x: set JAVA_HOME to a JDK 21+)")
+    ] = DEFAULT_VERSION,
+) -> None:
+    """Run a real single-node OpenSearch (from its published jars) in the foreground on
+    127.0.0.1; it prints its URL once it serves. Ctrl-C stops it cleanly."""
+    data.mkdir(parents=True, exist_ok=True)
+    try:
+        command = java_command(port=port, data_dir=data.resolve(), version=opensearch_version)
+    except NodeUnavailable as error:
+        console.print(str(error), style="red")
+        raise typer.Exit(code=2) from error
+    os.execvp(command[0], command)

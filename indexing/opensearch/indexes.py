@@ -14,7 +14,11 @@ from datetime import UTC, datetime
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, RequestError
 
-from indexing.opensearch.mapping import index_body
+from indexing.opensearch.mapping import INDEX_SETTINGS, index_body
+
+# While a reindex bulk-loads a new index nobody reads yet: no periodic refresh (each one makes
+# small segments to merge) and no replicas (copied once at the end instead of per document).
+_BULK_LOAD = {"refresh_interval": "-1", "number_of_replicas": 0}
 
 _META_BODY = {
     "settings": {"index": {"number_of_shards": 1}},
@@ -79,12 +83,21 @@ def current_index(client: OpenSearch, names: IndexNames) -> str:
 
 
 def create_next_index(client: OpenSearch, names: IndexNames) -> str:
-    """A new, empty versioned index numbered after every existing one; not yet aliased."""
+    """A new, empty versioned index numbered after every existing one, set up for a bulk load
+    (see `finish_bulk_load`); not yet aliased."""
     existing = client.indices.get(index=f"{names.alias}-v*", params={"expand_wildcards": "all"})
     number = max((names.number_of(index) for index in existing), default=0) + 1
     index = names.versioned(number)
-    client.indices.create(index=index, body=index_body())
+    body = index_body()
+    body["settings"] = {**body["settings"], "index": {**body["settings"]["index"], **_BULK_LOAD}}
+    client.indices.create(index=index, body=body)
     return index
+
+
+def finish_bulk_load(client: OpenSearch, *, index: str) -> None:
+    """Give a bulk-loaded index its serving settings back (refresh interval, replicas)."""
+    serving = {key: INDEX_SETTINGS["index"][key] for key in _BULK_LOAD}
+    client.indices.put_settings(index=index, body={"index": serving})
 
 
 def swap_alias(client: OpenSearch, names: IndexNames, *, to_index: str) -> list[str]:

@@ -27,18 +27,13 @@ TIER_RANK = {"registered": 0, "silver": 1, "gold": 2, "platinum": 3}
 # Free text is analysed exactly like the embedded index's TF-IDF (scikit-learn's default
 # analyzer): runs of Unicode letters, digits and "_", lower-cased, tokens of 2+ characters,
 # scikit-learn's English stop words; a query matches only when every term occurs. The same
-# terms on both backends give the same matches. Separators are turned into spaces by a
-# pattern_replace char filter naming Unicode classes (a pattern tokenizer would do the same
-# on OpenSearch, but the osmem test server ignores it when indexing).
+# terms on both backends give the same matches. A pattern tokenizer splits at every run of
+# other characters (Java regex Unicode classes).
 INDEX_SETTINGS: dict[str, Any] = {
     "index": {"number_of_shards": 1, "number_of_replicas": 1, "refresh_interval": "1s"},
     "analysis": {
-        "char_filter": {
-            "partner_separators": {
-                "type": "pattern_replace",
-                "pattern": r"[^\p{L}\p{N}_]+",
-                "replacement": " ",
-            }
+        "tokenizer": {
+            "partner_words": {"type": "pattern", "pattern": r"[^\p{L}\p{N}_]+"},
         },
         "filter": {
             "partner_min_length": {"type": "length", "min": 2},
@@ -47,8 +42,7 @@ INDEX_SETTINGS: dict[str, Any] = {
         "analyzer": {
             "partner_text": {
                 "type": "custom",
-                "char_filter": ["partner_separators"],
-                "tokenizer": "whitespace",
+                "tokenizer": "partner_words",
                 "filter": ["lowercase", "partner_min_length", "partner_stop_words"],
             }
         },
@@ -59,20 +53,22 @@ _KEYWORD = {"type": "keyword"}
 _DATE = {"type": "date", "format": "strict_date_optional_time"}
 _DAY = {"type": "date", "format": "strict_date"}
 _TEXT = {"type": "text", "analyzer": "partner_text"}
+_SEARCHED_TEXT = {**_TEXT, "copy_to": "all_text"}
+_SEARCHED_KEYWORD = {"type": "keyword", "copy_to": "all_text"}
 
 MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
         "partner_id": {"type": "long"},
         "version": {"type": "long"},
-        "name": _TEXT,
-        "description": _TEXT,
-        # Name, description, skills, industries and products: what free text searches. Built
-        # in the document rather than by copy_to, which not every compatible server supports.
+        "name": _SEARCHED_TEXT,
+        "description": _SEARCHED_TEXT,
+        # What free text searches: name, description, skills, industries and products, each
+        # copied here at index time (copy_to; not in _source).
         "all_text": _TEXT,
         "tier": _KEYWORD,
         "tier_rank": {"type": "byte"},
-        "skill_names": _KEYWORD,
+        "skill_names": _SEARCHED_KEYWORD,
         "skills": {
             "type": "nested",
             "properties": {
@@ -92,8 +88,8 @@ MAPPINGS: dict[str, Any] = {
         },
         # Latest expiry; absent without certifications or when one never expires.
         "certifications_valid_until": _DAY,
-        "industries": _KEYWORD,
-        "products": _KEYWORD,
+        "industries": _SEARCHED_KEYWORD,
+        "products": _SEARCHED_KEYWORD,
         "languages": _KEYWORD,
         "countries": _KEYWORD,
         "office_points": {"type": "geo_point"},
@@ -128,15 +124,6 @@ def partner_document(partner: Partner) -> dict[str, Any]:
         "version": partner.version,
         "name": partner.name,
         "description": partner.description,
-        "all_text": " ".join(
-            [
-                partner.name,
-                partner.description,
-                *(skill.name for skill in partner.skills),
-                *partner.industries,
-                *partner.products,
-            ]
-        ),
         "tier": partner.tier,
         "tier_rank": TIER_RANK[partner.tier],
         "skill_names": [skill.name for skill in partner.skills],

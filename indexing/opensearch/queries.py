@@ -4,17 +4,18 @@ Filters are exact and match the embedded index's semantics (indexing.protocol.Se
 all-of skills and certifications, active certifications as nested range filters, freshness
 from the raw timestamps, geography through `geo_distance`.
 
-"An office whose own service radius covers the point" needs each office compared with its own
-radius. The filter groups offices by their radius value: for every distinct radius r in the
-index (a nested terms aggregation, see `RADII_BODY`) one nested clause "an office with radius r
-within r km". That is exact, needs no script, and stays small because radii are few. Lead
-candidates use the same bands widened by the lead's `max_km_beyond_radius` B: "an office with
-radius r within r + B km" is exactly "an office in range" (see `in_range`).
+"An office whose own service radius covers the point" compares each office with its own
+radius: a nested query over `offices`, narrowed by `geo_distance` to the largest radius in the
+index (a nested max aggregation, see `MAX_RADIUS_BODY`), then a painless script filter
+"arc distance <= this office's service_radius_km (+ the lead's max_km_beyond_radius)". The
+painless script runs only on the offices the geo filter keeps.
 
-Relevance follows indexing.embedded.query.relevance as a function_score sum: tier and skill
-levels exactly (one filter function per level threshold: sum over l of [level >= l] = level),
-proximity as a linear decay (exact with `radius_km`; with service radii the decay uses the
-nearest office's distance and that office band's radius). Text relevance is BM25 (OpenSearch
+Relevance follows indexing.embedded.query.relevance as a function_score sum: the tier
+exactly (field_value_factor), skill levels exactly (one filter function per level threshold:
+sum over l of [level >= l] = level), proximity as a linear decay with `radius_km`; without it,
+1 - km / service radius of the best serving office, scored by painless on the nested offices
+(the embedded index takes the nearest serving office: the two differ only when two offices
+serve the point and the nearer one has the smaller radius). Text relevance is BM25 (OpenSearch
 has no tf-idf cosine), weighted like the embedded text component: the same partners match,
 their order by text may differ.
 """
@@ -37,17 +38,31 @@ from scoring.freshness import FreshnessPolicy
 
 Clause = dict[str, Any]
 FACET_SIZE = 10_000  # buckets per facet: every value, as the embedded index reports
+# A linear decay reaches 0 at scale / (1 - decay); OpenSearch refuses decay 0, and this one
+# moves the zero by a billionth of the scale.
+LINEAR_TO_ZERO = 1e-9
 
-RADII_BODY: dict[str, Any] = {
+MAX_RADIUS_BODY: dict[str, Any] = {
     "size": 0,
     "track_total_hits": False,
     "aggs": {
         "offices": {
             "nested": {"path": "offices"},
-            "aggs": {"radii": {"terms": {"field": "offices.service_radius_km", "size": 10_000}}},
+            "aggs": {"max_radius": {"max": {"field": "offices.service_radius_km"}}},
         }
     },
 }
+
+# Painless over one nested office; arcDistance is in metres.
+_OFFICE_REACHES = (
+    "doc['offices.location'].arcDistance(params.lat, params.lon)"
+    " <= doc['offices.service_radius_km'].value * 1000 + params.beyond_m"
+)
+_OFFICE_PROXIMITY = (
+    "double r = doc['offices.service_radius_km'].value * 1000;"
+    " double m = doc['offices.location'].arcDistance(params.lat, params.lon);"
+    " return r <= 0 ? 0 : Math.max(0, 1 - m / r);"
+)
 
 
 def instant(on_date: date, now: datetime | None) -> datetime:
@@ -63,33 +78,58 @@ def within_km(field: str, origin: tuple[float, float], radius_km: float) -> Clau
     return {"geo_distance": {"distance": f"{radius_km}km", field: point(origin)}}
 
 
-def served(origin: tuple[float, float], *, radii: list[float]) -> Clause:
+def served(origin: tuple[float, float], *, max_radius_km: float) -> Clause:
     """Some office's own service radius covers `origin` (exact; see the module docstring)."""
-    return {
-        "bool": {"should": [_served_by_band(origin, r) for r in radii], "minimum_should_match": 1}
-    }
+    return in_range(origin, max_radius_km=max_radius_km, beyond_km=0.0)
 
 
-def in_range(origin: tuple[float, float], *, radii: list[float], beyond_km: float) -> Clause:
-    """Some office is no farther from `origin` than its own service radius plus `beyond_km`
-    (exact; one band per distinct radius). Matches nothing when `radii` is empty."""
+def in_range(origin: tuple[float, float], *, max_radius_km: float, beyond_km: float) -> Clause:
+    """Some office is no farther from `origin` than its own service radius plus `beyond_km`."""
     return {
-        "bool": {
-            "should": [_served_by_band(origin, r, beyond_km=beyond_km) for r in radii],
-            "minimum_should_match": 1,
+        "nested": {
+            "path": "offices",
+            "query": _office_in_range(origin, max_radius_km=max_radius_km, beyond_km=beyond_km),
         }
     }
 
 
-def _served_by_band(
-    origin: tuple[float, float], radius_km: float, *, beyond_km: float = 0.0
+def served_proximity(origin: tuple[float, float], *, max_radius_km: float, weight: float) -> Clause:
+    """A scoring clause: `weight` x (1 - km / service radius) of the best office serving
+    `origin`; matches only partners an office serves."""
+    scored = {
+        "function_score": {
+            "query": _office_in_range(origin, max_radius_km=max_radius_km, beyond_km=0.0),
+            "functions": [{"script_score": _script(_OFFICE_PROXIMITY, origin), "weight": weight}],
+            "boost_mode": "replace",
+        }
+    }
+    return {"nested": {"path": "offices", "score_mode": "max", "query": scored}}
+
+
+def _office_in_range(
+    origin: tuple[float, float], *, max_radius_km: float, beyond_km: float
 ) -> Clause:
-    """An office with service radius `radius_km` within `radius_km` + `beyond_km` of origin."""
-    inner = [
-        {"term": {"offices.service_radius_km": radius_km}},
-        within_km("offices.location", origin, radius_km + beyond_km),
-    ]
-    return {"nested": {"path": "offices", "query": {"bool": {"filter": inner}}}}
+    """One nested office within its radius + `beyond_km`: the geo filter narrows to the
+    largest radius, painless compares each remaining office with its own."""
+    reaches = {"script": _script(_OFFICE_REACHES, origin, beyond_m=beyond_km * 1000)}
+    return {
+        "bool": {
+            "filter": [
+                within_km("offices.location", origin, max_radius_km + beyond_km),
+                reaches,
+            ]
+        }
+    }
+
+
+def _script(source: str, origin: tuple[float, float], **params: float) -> Clause:
+    return {
+        "script": {
+            "lang": "painless",
+            "source": source,
+            "params": {"lat": origin[0], "lon": origin[1], **params},
+        }
+    }
 
 
 def active_certification(name: str, *, on_date: date) -> Clause:
@@ -122,7 +162,7 @@ def not_stale(*, on_date: date, now: datetime, policy: FreshnessPolicy) -> list[
 
 
 def search_filters(
-    query: SearchQuery, *, radii: list[float], policy: FreshnessPolicy
+    query: SearchQuery, *, max_radius_km: float | None, policy: FreshnessPolicy
 ) -> list[Clause]:
     """Every filter of a directory search (text excluded)."""
     filters: list[Clause] = [{"term": {"skill_names": skill}} for skill in query.skills]
@@ -139,11 +179,12 @@ def search_filters(
     if query.tier:
         filters.append({"terms": {"tier": list(query.tier)}})
     if query.near is not None:
-        filters.append(
-            within_km("office_points", query.near, query.radius_km)
-            if query.radius_km is not None
-            else served(query.near, radii=radii)
-        )
+        if query.radius_km is not None:
+            filters.append(within_km("office_points", query.near, query.radius_km))
+        elif max_radius_km is not None:
+            filters.append(served(query.near, max_radius_km=max_radius_km))
+        else:  # no office in the index
+            filters.append({"match_none": {}})
     if not query.include_stale:
         now = instant(query.on_date, query.now)
         filters += not_stale(on_date=query.on_date, now=now, policy=policy)
@@ -155,33 +196,32 @@ def text_match(q: str) -> Clause:
     return {"match": {"all_text": {"query": q, "operator": "and", "zero_terms_query": "all"}}}
 
 
-def relevance_functions(query: SearchQuery, *, radii: list[float]) -> list[Clause]:
-    """function_score functions summing to the embedded relevance (text apart), each /weight."""
+def relevance_functions(query: SearchQuery) -> list[Clause]:
+    """function_score functions summing to the embedded relevance, each /weight; text and the
+    proximity to serving offices are scored in the query (`text_boost`, `proximity_weight`)."""
     groups: list[tuple[str, ...]] = [(skill,) for skill in query.skills]
     if query.any_skills:
         groups.append(query.any_skills)
     total = _weight_sum(query, skill_groups=len(groups))
-    functions = [
-        {"filter": {"term": {"tier_rank": rank}}, "weight": TIER_WEIGHT * rank / MAX_TIER / total}
-        for rank in range(1, MAX_TIER + 1)
-    ]
+    tier = {"field": "tier_rank", "factor": TIER_WEIGHT / MAX_TIER / total, "missing": 0}
+    functions: list[Clause] = [{"field_value_factor": tier}]
     per_level = SKILL_WEIGHT / (MAX_SKILL_LEVEL * max(len(groups), 1)) / total
     functions += [
         {"filter": skill_at_least(names, level=level), "weight": per_level}
         for names in groups
         for level in range(1, MAX_SKILL_LEVEL + 1)
     ]
-    if query.near is not None:
-        bands = (
-            [(query.radius_km, None)]
-            if query.radius_km is not None
-            else [(r, _served_by_band(query.near, r)) for r in radii]
+    if query.near is not None and query.radius_km is not None:
+        functions.append(
+            _linear_decay(query.near, scale_km=query.radius_km, weight=PROXIMITY_WEIGHT / total)
         )
-        functions += [
-            _linear_decay(query.near, scale_km=scale, weight=PROXIMITY_WEIGHT / total, only=band)
-            for scale, band in bands
-        ]
     return functions
+
+
+def proximity_weight(query: SearchQuery) -> float:
+    """Weight of the serving-office proximity (0-1) in the relevance sum."""
+    groups = len(query.skills) + (1 if query.any_skills else 0)
+    return PROXIMITY_WEIGHT / _weight_sum(query, skill_groups=groups)
 
 
 def _weight_sum(query: SearchQuery, *, skill_groups: int) -> float:
@@ -205,17 +245,18 @@ def skill_at_least(names: tuple[str, ...], *, level: int) -> Clause:
     return {"nested": {"path": "skills", "query": {"bool": {"filter": inner}}}}
 
 
-def _linear_decay(
-    origin: tuple[float, float], *, scale_km: float, weight: float, only: Clause | None
-) -> Clause:
-    """1 at `origin`, 0 at `scale_km` from the nearest office (decay 0: a straight line)."""
-    decay: Clause = {
+def _linear_decay(origin: tuple[float, float], *, scale_km: float, weight: float) -> Clause:
+    """1 at `origin`, 0 at `scale_km` from the nearest office (a straight line between)."""
+    return {
         "linear": {
-            "office_points": {"origin": point(origin), "scale": f"{scale_km}km", "decay": 0.0}
+            "office_points": {
+                "origin": point(origin),
+                "scale": f"{scale_km}km",
+                "decay": LINEAR_TO_ZERO,
+            }
         },
         "weight": weight,
     }
-    return {**decay, "filter": only} if only is not None else decay
 
 
 def facet_aggregations(*, on_date: date) -> dict[str, Any]:
@@ -252,41 +293,36 @@ def facet_aggregations(*, on_date: date) -> dict[str, Any]:
     }
 
 
-def lead_filters(query: LeadQuery, *, radii: list[float]) -> list[Clause]:
+def lead_filters(query: LeadQuery, *, max_radius_km: float) -> list[Clause]:
     """Every required skill and an office in range: within its service radius plus the lead's
     `max_km_beyond_radius` (exact, see `in_range`)."""
     filters: list[Clause] = [{"term": {"skill_names": s}} for s in query.required_skills]
-    filters.append(in_range(query.location, radii=radii, beyond_km=query.max_km_beyond_radius))
+    filters.append(
+        in_range(query.location, max_radius_km=max_radius_km, beyond_km=query.max_km_beyond_radius)
+    )
     return filters
 
 
-def lead_out_of_range(query: LeadQuery, *, radii: list[float]) -> Clause:
+def lead_out_of_range(query: LeadQuery, *, max_radius_km: float) -> Clause:
     """Every required skill and an office within the largest service radius plus the lead's
     `max_km_beyond_radius`, but no office in range (`excluded_out_of_range`)."""
-    reach_km = max(radii, default=0.0) + query.max_km_beyond_radius
-    filters: list[Clause] = [{"term": {"skill_names": s}} for s in query.required_skills]
-    filters.append(within_km("office_points", query.location, reach_km))
     beyond = query.max_km_beyond_radius
-    excluded = [in_range(query.location, radii=radii, beyond_km=beyond)] if radii else []
-    return {"bool": {"filter": filters, "must_not": excluded}}
+    filters: list[Clause] = [{"term": {"skill_names": s}} for s in query.required_skills]
+    filters.append(within_km("office_points", query.location, max_radius_km + beyond))
+    excluded = in_range(query.location, max_radius_km=max_radius_km, beyond_km=beyond)
+    return {"bool": {"filter": filters, "must_not": [excluded]}}
 
 
-def lead_coarse_functions(query: LeadQuery, *, radii: list[float]) -> list[Clause]:
+def lead_coarse_scoring(query: LeadQuery, *, max_radius_km: float) -> tuple[Clause, list[Clause]]:
     """The embedded coarse score, which orders the fetched window; the exact score is computed
-    afterwards from the returned offices. Exact: share of required certifications active, of
-    preferred skill levels, industry, language. Proximity approximately: for partners an
-    office serves (within its own radius), 1 - km / r per serving radius band r, km to the
-    nearest office (exact for one office); 0 for partners only in range beyond their radius
-    (exactly -1 to 0)."""
-    functions: list[Clause] = [
-        _linear_decay(
-            query.location, scale_km=r, weight=1.0, only=_served_by_band(query.location, r)
-        )
-        for r in radii
-        if r > 0
-    ]
+    afterwards from the returned offices. As (a query clause, function_score functions).
+    Proximity, in the clause: 1 - km / r of the best office serving the lead (within its own
+    radius r), 0 for partners only in range beyond their radius (exactly -1 to 0). Functions,
+    exact: share of required certifications active, of preferred skill levels, industry,
+    language."""
+    proximity = served_proximity(query.location, max_radius_km=max_radius_km, weight=1.0)
     certs = query.required_certifications
-    functions += [
+    functions: list[Clause] = [
         {"filter": active_certification(c, on_date=query.on_date), "weight": 1.0 / len(certs)}
         for c in certs
     ]
@@ -302,4 +338,4 @@ def lead_coarse_functions(query: LeadQuery, *, radii: list[float]) -> list[Claus
     for field, value in (("industries", query.industry), ("languages", query.language)):
         if value:
             functions.append({"filter": {"term": {field: value}}, "weight": 1.0})
-    return functions
+    return proximity, functions

@@ -1,9 +1,12 @@
 """Rebuild the partner index from the store behind the alias, with no window of lost writes.
 
 1. Note the store's change-log head H, then create a new versioned index.
-2. Bulk-load every partner of the store into it (writes keep flowing meanwhile).
-3. Start its checkpoint at H and ship the change log from there: every write that raced the
-   bulk load is in the log after H, and external versions keep the newest copy either way.
+2. Bulk-load every partner of the store into it (writes keep flowing meanwhile), with no
+   periodic refresh and no replicas until the load is done.
+3. Start its checkpoint at H and ship the change log from there up to the head of that moment:
+   every write that raced the bulk load is in the log after H, and external versions keep the
+   newest copy either way. Writes after that head are left to the live shipper (after the
+   swap), so a steady stream of writes cannot keep the reindex from finishing.
 4. Check the new index against the store at the checkpoint reached: the partners with no
    change after it (counted in one snapshot with the ids changed after it) must be exactly
    the index's documents outside those ids, so writes racing the check cannot fake a loss
@@ -25,6 +28,7 @@ from indexing.opensearch.indexes import (
     create_next_index,
     drop_index,
     ensure_layout,
+    finish_bulk_load,
     swap_alias,
     write_checkpoint,
 )
@@ -62,11 +66,13 @@ def reindex(
         ship_all(
             client, index=index, session=session, batch_size=batch_size, backoff=config.backoff
         )
+    finish_bulk_load(client, index=index)
     write_checkpoint(client, names, index=index, seq=head)
     shipper = ChangeShipper(client, sessions=sessions, names=names, config=config, index=index)
     verified = None
     for _ in range(max_attempts):
-        shipper.catch_up()
+        with sessions() as session:
+            shipper.catch_up(until_seq=store.max_seq(session))
         verified = verify(client, sessions=sessions, index=index, seq=shipper.checkpoint())
         if verified.holds:
             dropped = swap_alias(client, names, to_index=index)

@@ -110,16 +110,22 @@ class ChangeShipper:
             head = store.max_seq(session)
         return max(0, head - self.checkpoint())
 
-    def catch_up(self, *, max_rounds: int | None = None) -> int:
-        """Ship rounds until no new entries are found; returns how many entries were shipped."""
+    def catch_up(self, *, max_rounds: int | None = None, until_seq: int | None = None) -> int:
+        """Ship rounds until no new entries are found or, with `until_seq`, until every entry up
+        to that seq has been shipped (so a writer that never pauses cannot keep the caller
+        chasing the head); returns how many entries were shipped."""
         shipped = rounds = 0
         while max_rounds is None or rounds < max_rounds:
             count = self.ship_round()
             shipped += count
             rounds += 1
-            if count == 0:
+            if count == 0 or (until_seq is not None and self._shipped_through() >= until_seq):
                 break
         return shipped
+
+    def _shipped_through(self) -> int:
+        """The highest seq shipped into the target index (gaps below it may still be open)."""
+        return self._state(self.target()).high
 
     def ship_round(self) -> int:
         """One batch of entries into the target index; returns how many entries it held."""

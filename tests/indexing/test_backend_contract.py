@@ -1,14 +1,13 @@
 """One contract, both backends: the same data and queries give the same results.
 
-Parametrised over the embedded index and the OpenSearch backend (osmem-server, or the cluster
-named by PARTNERMATCH_OPENSEARCH_URL). Documented difference: text relevance is tf-idf cosine
-on the embedded index and BM25 on OpenSearch, so for `q` the matches, totals and facets must be
-equal but not their order.
+Parametrised over the embedded index and the OpenSearch backend (a real single-node OpenSearch
+started for the run, or the cluster named by PARTNERMATCH_OPENSEARCH_URL). Documented
+difference: text relevance is tf-idf cosine on the embedded index and BM25 on OpenSearch, so
+for `q` the matches, totals and facets must be equal but not their order.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -36,11 +35,6 @@ from tests.indexing.opensearch.conftest import (  # noqa: F401 (fixtures)
     os_client,
     sync_config,
 )
-from tests.indexing.opensearch.server import URL_ENV
-
-# osmem computes scores in double precision but returns float32 sort values, so a
-# search_after on _score repeats the last hit; OpenSearch scores in float32 throughout.
-OSMEM_SCORE_PRECISION = "osmem-server: _score sort values are rounded, search_after repeats"
 
 MUNICH = (48.137, 11.575)
 AUGSBURG = (48.3705, 10.8978)
@@ -121,10 +115,6 @@ def ids(request: pytest.FixtureRequest, backend: PartnerIndex) -> dict[str, int]
     return request.node.ids  # type: ignore[no-any-return]
 
 
-def on_osmem() -> bool:
-    return not os.environ.get(URL_ENV)
-
-
 def search(backend: PartnerIndex, **fields: Any) -> SearchResult:
     return backend.search(SearchQuery(on_date=TODAY, **fields))
 
@@ -179,11 +169,7 @@ class TestSearch:
         assert search(backend, q="the and of").total == 3
 
     @pytest.mark.parametrize("sort", ["relevance", "distance"])
-    def test_pages_neither_repeat_nor_skip(
-        self, backend: PartnerIndex, sort: str, request: pytest.FixtureRequest
-    ) -> None:
-        if sort == "relevance" and isinstance(backend, OpenSearchIndex) and on_osmem():
-            request.applymarker(pytest.mark.xfail(reason=OSMEM_SCORE_PRECISION, strict=True))
+    def test_pages_neither_repeat_nor_skip(self, backend: PartnerIndex, sort: str) -> None:
         fields = {"include_stale": True, "near": MUNICH, "radius_km": 1000, "sort": sort}
         everything = ranked(search(backend, limit=50, **fields))
         seen: list[int] = []

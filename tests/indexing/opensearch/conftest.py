@@ -1,4 +1,4 @@
-"""Fixtures: one OpenSearch-compatible server per run (osmem-server, or the real cluster named
+"""Fixtures: one real OpenSearch node per run (started from OpenSearch's jars, or the cluster named
 by PARTNERMATCH_OPENSEARCH_URL), a fresh index prefix per test, the backend over the test store."""
 
 from __future__ import annotations
@@ -16,21 +16,22 @@ from api.database import make_sessionmaker
 from indexing.opensearch.backend import OpenSearchIndex
 from indexing.opensearch.client import Backoff, make_client, wait_until_healthy
 from indexing.opensearch.indexes import IndexNames
+from indexing.opensearch.node import OpenSearchNode
 from indexing.opensearch.sync import SyncConfig
 from scoring.freshness import FreshnessPolicy
-from tests.indexing.opensearch.server import URL_ENV, CuttableProxy, osmem_process
+from tests.indexing.opensearch.server import URL_ENV, CuttableProxy
 
 FAST_BACKOFF = Backoff(attempts=3, initial_s=0.05, max_s=0.2)
 
 
 @pytest.fixture(scope="session")
-def opensearch_url() -> Iterator[str]:
+def opensearch_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configured = os.environ.get(URL_ENV)
     if configured:
         yield configured
         return
-    with osmem_process() as url:
-        yield url
+    with OpenSearchNode(tmp_path_factory.mktemp("opensearch")) as node:
+        yield node.url
 
 
 @pytest.fixture

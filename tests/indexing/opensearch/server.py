@@ -1,54 +1,17 @@
-"""Test servers: the osmem-server OpenSearch-compatible process and a cuttable TCP proxy.
+"""Test servers: a real single-node OpenSearch per test run and a cuttable TCP proxy.
 
-The proxy stands in for a cluster that goes away and comes back with its data (as a real
-cluster restart does): `cut()` refuses and drops every connection, `restore()` serves again.
+The proxy is a network partition between the service and a cluster that stays up: `cut()`
+refuses and drops every connection, `restore()` serves again. A node that really stops and
+restarts is `indexing.opensearch.node.OpenSearchNode` (tests/indexing/opensearch/test_faults.py).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import socket
-import subprocess
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-
-from osmem_server import resolve_binary
+from contextlib import suppress
 
 URL_ENV = "PARTNERMATCH_OPENSEARCH_URL"
-
-
-@contextmanager
-def osmem_process(*, timeout_s: float = 30.0) -> Iterator[str]:
-    """Start osmem-server on a free 127.0.0.1 port; yields its URL; always stops it."""
-    process = subprocess.Popen(
-        [resolve_binary(), "--addr", "127.0.0.1:0", "--no-ja", "--parent-pid", str(os.getpid())],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        yield _announced_url(process, timeout_s=timeout_s)
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def _announced_url(process: subprocess.Popen[str], *, timeout_s: float) -> str:
-    """The server prints one JSON line with its URL once it listens."""
-    deadline = time.monotonic() + timeout_s
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            raise RuntimeError("osmem-server exited during start")
-        with suppress(ValueError):
-            announced = json.loads(line)
-            if isinstance(announced, dict) and "url" in announced:
-                return str(announced["url"])
-    raise RuntimeError(f"osmem-server did not start within {timeout_s} s")
 
 
 class CuttableProxy:
