@@ -13,14 +13,20 @@ database named, emptied first) and real `partnermatch serve` processes, and coun
   a restart;
 - convergence: how long a second process on the same store takes to find a partner written
   through the first (p50/p99; the default poll interval is 0.5 s).
+
+With `--opensearch`, the service runs on the OpenSearch backend instead (a real single-node
+OpenSearch started here, or PARTNERMATCH_OPENSEARCH_URL) and the run measures how long an
+acknowledged write takes to become searchable there: the shipper's poll plus the refresh.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +40,7 @@ from api.access.service import issue_key
 from api.database import make_engine, make_sessionmaker, transaction, upgrade_database
 from api.models_registry import metadata
 from bench.server import Server
+from indexing.opensearch.node import OpenSearchNode
 
 VAR = Path(__file__).parent / "var"
 
@@ -54,6 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="default: a SQLite file under bench/var/")
     parser.add_argument("--tries", type=int, default=200)
+    parser.add_argument("--opensearch", action="store_true", help="measure that backend")
     args = parser.parse_args()
     VAR.mkdir(exist_ok=True)
     url = args.database_url or f"sqlite:///{VAR / 'write-path.db'}"
@@ -63,6 +71,9 @@ def main() -> None:
     for directory in index_dirs:
         shutil.rmtree(directory, ignore_errors=True)
     store = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    if args.opensearch:
+        _opensearch(url, headers=headers, tries=args.tries // 2, store=store)
+        return
     print(f"{store}, {args.tries} tries per loop")
 
     server = Server(
@@ -85,6 +96,46 @@ def main() -> None:
         finally:
             other.stop()
     server.stop()
+
+
+def _opensearch(url: str, *, headers: dict[str, str], tries: int, store: str) -> None:
+    """Acknowledged write to searchable, on the OpenSearch backend (one serve process)."""
+    with ExitStack() as stack:
+        cluster = os.environ.get("PARTNERMATCH_OPENSEARCH_URL")
+        if not cluster:
+            node = stack.enter_context(OpenSearchNode(VAR / "write-path-opensearch"))
+            cluster = node.url
+        server = Server(
+            log_dir=VAR,
+            rate_limit="off",
+            database_url=url,
+            search_backend="opensearch",
+            opensearch_url=cluster,
+        )
+        server.start()
+        stack.callback(server.stop)
+        with httpx.Client(base_url=server.url, headers=headers, timeout=60) as http:
+            delays = [_until_found(http, http, n) for n in range(tries)]
+    print(f"{store}, OpenSearch backend, {tries} writes")
+    _report("an acknowledged write is searchable", delays)
+
+
+def _until_found(writer: httpx.Client, reader: httpx.Client, n: int) -> float:
+    """Seconds from a create's acknowledgement until `reader` finds the partner."""
+    word = f"zq{n}elsewhere"
+    created = _ok(writer.post("/v1/partners", json={**PARTNER, "name": f"Partner {word}"}))
+    acknowledged = time.perf_counter()
+    while _found(reader, word) != {created["id"]}:
+        time.sleep(0.005)
+    return time.perf_counter() - acknowledged
+
+
+def _report(what: str, delays: list[float]) -> None:
+    ms = np.array(delays) * 1000
+    print(
+        f"  {what} after p50 {np.percentile(ms, 50):.0f} ms, "
+        f"p99 {np.percentile(ms, 99):.0f} ms, max {ms.max():.0f} ms ({len(ms)} writes)"
+    )
 
 
 def _empty_store(url: str) -> str:
@@ -147,20 +198,9 @@ def _updates(http: httpx.Client, *, tries: int) -> dict[int, str]:
 
 
 def _convergence(http: httpx.Client, other: Server, *, headers: dict[str, str], tries: int) -> None:
-    delays = []
     with httpx.Client(base_url=other.url, headers=headers, timeout=60) as reader:
-        for n in range(tries):
-            word = f"zq{n}elsewhere"
-            created = _ok(http.post("/v1/partners", json={**PARTNER, "name": f"Partner {word}"}))
-            acknowledged = time.perf_counter()
-            while _found(reader, word) != {created["id"]}:
-                time.sleep(0.005)
-            delays.append(time.perf_counter() - acknowledged)
-    ms = np.array(delays) * 1000
-    print(
-        f"  another process finds a write after p50 {np.percentile(ms, 50):.0f} ms, "
-        f"p99 {np.percentile(ms, 99):.0f} ms, max {ms.max():.0f} ms ({tries} writes)"
-    )
+        delays = [_until_found(http, reader, n) for n in range(tries)]
+    _report("another process finds a write", delays)
 
 
 def _found(http: httpx.Client, word: str) -> set[int]:
