@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     lead_max_offers: int = Field(default=3, ge=1, le=50)
     idempotency_ttl_hours: float = Field(default=24, ge=24, le=24 * 30)
     sweep_interval_seconds: float = Field(default=60, gt=0, le=3600)
+    # km beyond an office's service_radius_km a partner may still be offered a lead (0: the
+    # declared territory is a hard limit); a lead can widen it with `max_km_beyond_radius`.
+    lead_radius_tolerance_km: float = Field(default=0, ge=0, le=20_000)
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:

@@ -87,6 +87,13 @@ class LeadIn(Strict):
     products: Products = Field(default_factory=list)
     language: LanguageCode | None = None
     deal_size: float | None = Field(default=None, ge=0, le=1e12)
+    max_km_beyond_radius: float | None = Field(
+        default=None,
+        ge=0,
+        le=20_000,
+        description="km beyond a partner's service radius this lead may still be offered; "
+        "default: the configured tolerance (0, the declared territory)",
+    )
 
     @field_validator("location")
     @classmethod
@@ -130,7 +137,7 @@ class ExcludedCandidate(BaseModel):
 
 
 class LeadPreview(BaseModel):
-    weights_version: str
+    model_version: str
     location: Coordinates
     candidates: list[RankedCandidate]
     excluded: list[ExcludedCandidate]

@@ -23,6 +23,7 @@ from scoring.freshness import (
     next_reminder_day,
     reason_names,
 )
+from scoring.ranker import HAND_RANKER, LearnedRanker, Ranker
 from scoring.repository import FlaggedRow
 from scoring.schemas import (
     Coordinates,
@@ -40,9 +41,10 @@ _EPOCH = date(1970, 1, 1)
 
 
 def lead_query(
-    lead: LeadIn, *, geocoder: Geocoder, now: datetime, config: ScoringConfig
+    lead: LeadIn, *, geocoder: Geocoder, now: datetime, tolerance_km: float
 ) -> LeadQuery:
-    """What the index is asked for a validated lead, assessed at `now`."""
+    """What the index is asked for a validated lead, assessed at `now`: partners within their
+    service radius plus `tolerance_km`, or plus the lead's own wider `max_km_beyond_radius`."""
     return LeadQuery(
         on_date=now.date(),
         now=now,
@@ -54,7 +56,7 @@ def lead_query(
         industry=lead.industry,
         products=tuple(lead.products),
         language=lead.language,
-        max_km_beyond_radius=config.max_km_beyond_radius,
+        max_km_beyond_radius=max(tolerance_km, lead.max_km_beyond_radius or 0.0),
     )
 
 
@@ -73,21 +75,44 @@ def locate(lead: LeadIn, *, geocoder: Geocoder) -> tuple[float, float]:
     return found.latitude, found.longitude
 
 
+def active_ranker(session: Session) -> Ranker:
+    """The promoted learned model, else the hand weights; preview and routing both ask here."""
+    active = repository.active_model(session)
+    if active is None:
+        return HAND_RANKER
+    return _learned(session, *active)
+
+
+def _learned(session: Session, model_id: int, version: str) -> LearnedRanker:
+    """Models never change once stored, so each is parsed once per process."""
+    cached = _RANKERS.get(model_id)
+    if cached is None or cached.version != version:
+        cached = LearnedRanker.from_params(version, repository.model_params(session, model_id))
+        _RANKERS[model_id] = cached
+    return cached
+
+
+_RANKERS: dict[int, LearnedRanker] = {}
+
+
 def preview_lead(
+    session: Session,
     lead: LeadIn,
     *,
     index: PartnerIndex,
     geocoder: Geocoder,
     now: datetime,
     limit: int,
+    tolerance_km: float,
     config: ScoringConfig = DEFAULT_CONFIG,
 ) -> LeadPreview:
     """The ranking a lead would get now (best `limit` candidates), assigning nothing."""
-    query = lead_query(lead, geocoder=geocoder, now=now, config=config)
-    ranking = rank(query, candidates=index.candidates(query), config=config)
+    query = lead_query(lead, geocoder=geocoder, now=now, tolerance_km=tolerance_km)
+    ranker = active_ranker(session)
+    ranking = rank(query, candidates=index.candidates(query), config=config, ranker=ranker)
     lat, lon = query.location
     return LeadPreview(
-        weights_version=ranking.weights_version,
+        model_version=ranking.model_version,
         location=Coordinates(lat=lat, lon=lon),
         candidates=ranked_candidates(ranking, limit=limit),
         excluded=excluded_candidates(ranking),

@@ -262,11 +262,12 @@ def lead_filters(query: LeadQuery, *, radii: list[float]) -> list[Clause]:
 
 def lead_out_of_range(query: LeadQuery, *, radii: list[float]) -> Clause:
     """Every required skill and an office within the largest service radius plus the lead's
-    `max_km_beyond_radius`, but no office in range (`excluded_out_of_range`)."""
-    reach_km = max(radii, default=0.0) + query.max_km_beyond_radius
+    `max_km_beyond_radius` and `out_of_range_report_km`, but no office in range
+    (`excluded_out_of_range`)."""
+    beyond = query.max_km_beyond_radius
+    reach_km = max(radii, default=0.0) + beyond + query.out_of_range_report_km
     filters: list[Clause] = [{"term": {"skill_names": s}} for s in query.required_skills]
     filters.append(within_km("office_points", query.location, reach_km))
-    beyond = query.max_km_beyond_radius
     excluded = [in_range(query.location, radii=radii, beyond_km=beyond)] if radii else []
     return {"bool": {"filter": filters, "must_not": excluded}}
 

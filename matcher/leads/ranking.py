@@ -23,14 +23,14 @@ from scoring.schemas import (
     ranked_candidates,
 )
 from scoring.scorer import Ranking, rank
-from scoring.service import lead_query
-from scoring.weights import DEFAULT_CONFIG
+from scoring.service import active_ranker, lead_query
 
 
 @dataclass(frozen=True)
 class LeadRanking:
-    weights_version: str
+    model_version: str
     location: Coordinates
+    max_km_beyond_radius: float  # the territory tolerance the lead was ranked with
     candidates: list[RankedCandidate]  # eligible, best first
     excluded: list[ExcludedCandidate]
 
@@ -44,13 +44,15 @@ def rank_lead(
     now: datetime,
     limit: int,
     reserved_for: int | None,
+    tolerance_km: float,
 ) -> LeadRanking:
     """The best `limit` eligible candidates and the excluded; with `reserved_for`, that
     partner is the only candidate and every other eligible one is an account conflict."""
-    query = lead_query(lead, geocoder=geocoder, now=now, config=DEFAULT_CONFIG)
+    query = lead_query(lead, geocoder=geocoder, now=now, tolerance_km=tolerance_km)
     candidates = index.candidates(query)
     context = candidate_context(session, candidates)
-    ranking = rank(query, candidates=candidates, context=context, config=DEFAULT_CONFIG)
+    ranker = active_ranker(session)
+    ranking = rank(query, candidates=candidates, context=context, ranker=ranker)
     excluded = excluded_candidates(ranking)
     if reserved_for is not None:
         ranking, conflicts = _only(ranking, reserved_for)
@@ -60,8 +62,9 @@ def rank_lead(
         ]
     lat, lon = query.location
     return LeadRanking(
-        weights_version=ranking.weights_version,
+        model_version=ranking.model_version,
         location=Coordinates(lat=lat, lon=lon),
+        max_km_beyond_radius=query.max_km_beyond_radius,
         candidates=ranked_candidates(ranking, limit=limit),
         excluded=excluded,
     )

@@ -218,10 +218,11 @@ class TestCandidates:
             required_certifications=("AWS SA",),
             industry="Manufacturing",
             language="de",
+            max_km_beyond_radius=500.0,
         )
         found = backend.candidates(lead)
         # Augsburg's office (30 km) is 57.5 km away, 27.5 km beyond its service area and so
-        # within the default max_km_beyond_radius (500 km): a candidate, ranked by coarse score
+        # within the lead's max_km_beyond_radius (500 km): a candidate, ranked by coarse score
         # (4.4, 3, 0.945 with proximity -27.5 / 500). Berlin-Hamburg lacks AWS.
         assert found.partner_ids.tolist() == [ids["munich"], ids["stale"], ids["augsburg"]]
         assert found.required_skill_levels.tolist() == [[4], [4], [2]]
