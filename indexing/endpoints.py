@@ -76,5 +76,5 @@ def search_partners(
         limit=limit,
         cursor=cursor,
     )
-    query = service.build_query(params, geocoder=geocoder, now=now)
-    return service.search_directory(session, index, query)
+    search = service.build_query(session, params, geocoder=geocoder, now=now)
+    return service.search_directory(session, index, search)

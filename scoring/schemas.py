@@ -28,7 +28,7 @@ from profiles.schemas import (
     Strict,
     _unique_folded,
 )
-from profiles.taxonomy import canonical_skill
+from profiles.taxonomy import canonical_certification, canonical_skill
 from scoring.scorer import Ranking
 from scoring.weights import FEATURES
 
@@ -36,7 +36,9 @@ _DOMAIN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$"
 
 SkillName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(canonical_skill)]
 SkillNames = Annotated[list[SkillName], Field(max_length=50), AfterValidator(_unique_folded)]
-CertificationName = Annotated[str, Field(min_length=1, max_length=200)]
+CertificationName = Annotated[
+    str, Field(min_length=1, max_length=200), AfterValidator(canonical_certification)
+]
 CertificationNames = Annotated[
     list[CertificationName], Field(max_length=20), AfterValidator(_unique_folded)
 ]

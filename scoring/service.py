@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api.errors import InvalidInput
 from indexing.protocol import LeadQuery, PartnerIndex
 from profiles.geocoding import geocode_place
+from profiles.known_names import require_known
 from scoring import repository
 from scoring.freshness import (
     STATUS_NAMES,
@@ -57,6 +58,16 @@ def lead_query(
         products=tuple(lead.products),
         language=lead.language,
         max_km_beyond_radius=max(tolerance_km, lead.max_km_beyond_radius or 0.0),
+    )
+
+
+def require_known_names(session: Session, lead: LeadIn) -> None:
+    """422 with suggestions for a required skill or certification nobody knows: such a lead
+    could only ever find nobody."""
+    require_known(
+        session,
+        skills={"required_skills": lead.required_skills},
+        certifications={"required_certifications": lead.required_certifications},
     )
 
 
@@ -107,6 +118,7 @@ def preview_lead(
     config: ScoringConfig = DEFAULT_CONFIG,
 ) -> LeadPreview:
     """The ranking a lead would get now (best `limit` candidates), assigning nothing."""
+    require_known_names(session, lead)
     query = lead_query(lead, geocoder=geocoder, now=now, tolerance_km=tolerance_km)
     ranker = active_ranker(session)
     ranking = rank(query, candidates=index.candidates(query), config=config, ranker=ranker)

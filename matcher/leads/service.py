@@ -29,6 +29,7 @@ from matcher.leads.ranking import LeadRanking, rank_lead
 from matcher.leads.schemas import Actor
 from scoring import examples
 from scoring.schemas import LeadIn, RankedCandidate
+from scoring.service import require_known_names
 
 SYSTEM = Actor(role="system", key_id=None, on_behalf_of_partner_id=None)
 BALANCE_WINDOW = timedelta(days=30)
@@ -53,6 +54,7 @@ def create_lead(
     Everything is read (conflict check, ranking) before the first write, so the write
     transaction stays short; on SQLite it holds the one database-wide write lock.
     """
+    require_known_names(session, lead)
     check = accounts.check(
         session,
         name=lead.customer.name,

@@ -38,6 +38,8 @@ from tests.indexing.opensearch.conftest import (  # noqa: F401 (fixtures)
 )
 from tests.indexing.opensearch.server import URL_ENV
 
+CKA = "Certified Kubernetes Administrator (CKA)"  # what the profile's "CKA" resolves to
+
 # osmem computes scores in double precision but returns float32 sort values, so a
 # search_after on _score repeats the last hit; OpenSearch scores in float32 throughout.
 OSMEM_SCORE_PRECISION = "osmem-server: _score sort values are rounded, search_after repeats"
@@ -139,7 +141,7 @@ class TestSearch:
         assert ranked(result) == [ids["munich"], ids["augsburg"]]  # stale hidden, by level
         assert result.total == 2
         assert result.facets["skill"] == {AWS: 2, "Kubernetes": 1}
-        assert result.facets["certification"] == {"AWS SA": 1, "CKA": 1}  # active only
+        assert result.facets["certification"] == {"AWS SA": 1, CKA: 1}  # active only
         assert result.facets["tier"] == {"gold": 1, "silver": 1}
         assert result.facets["country"] == {"DE": 2}
 
@@ -161,7 +163,7 @@ class TestSearch:
         self, backend: PartnerIndex, ids: dict[str, int]
     ) -> None:
         assert ranked(search(backend, certifications=("AWS SA",))) == [ids["munich"]]
-        assert ranked(search(backend, certifications=("CKA",))) == [ids["augsburg"]]
+        assert ranked(search(backend, certifications=(CKA,))) == [ids["augsburg"]]
 
     def test_stale_partners_only_on_request(
         self, backend: PartnerIndex, ids: dict[str, int]
