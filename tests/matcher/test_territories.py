@@ -106,5 +106,6 @@ def test_a_configured_tolerance_admits_partners_just_beyond_their_radius(
     env = {"PARTNERMATCH_LEAD_RADIUS_TOLERANCE_KM": "5"}
     with served(clean_db, database_url=database_url, index_dir=tmp_path / "i", env=env) as client:
         edge = add_partner(client)
-        assert route(client, lead_at(RADIUS_KM + 3))["assigned_partner_id"] == edge
+        lead = route(client, lead_at(RADIUS_KM + 3))
+        assert lead["assigned_partner_id"] == edge, lead
         assert route(client, lead_at(RADIUS_KM + 8))["reason"] == "no_partner_in_range"
