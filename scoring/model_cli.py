@@ -25,6 +25,9 @@ console = Console(highlight=False, soft_wrap=True)
 Instant = Annotated[
     datetime | None, typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="UTC")
 ]
+ModelId = Annotated[int, typer.Argument(help="The model's id (see `model list`)")]
+From = Annotated[datetime | None, typer.Option("--from", help="Holdout start; default: cut-off")]
+To = Annotated[datetime | None, typer.Option("--to", help="Holdout end; default: now")]
 METRICS = (
     "leads",
     "offers_answered",
@@ -47,11 +50,7 @@ def train(until: Instant = None) -> None:
 
 
 @app.command("evaluate")
-def evaluate_command(
-    model_id: Annotated[int, typer.Argument(help="The model's id (see `model list`)")],
-    start: Annotated[datetime | None, typer.Option("--from", help="Default: its cut-off")] = None,
-    end: Annotated[datetime | None, typer.Option("--to", help="Default: now")] = None,
-) -> None:
+def evaluate_command(model_id: ModelId, start: From = None, end: To = None) -> None:
     """Holdout figures of the model, the hand weights and the active model on the same leads."""
     with _session() as session:
         model = model_registry.get_model(session, model_id)
@@ -61,11 +60,7 @@ def evaluate_command(
 
 
 @app.command()
-def promote(
-    model_id: Annotated[int, typer.Argument(help="The model's id (see `model list`)")],
-    start: Annotated[datetime | None, typer.Option("--from", help="Default: its cut-off")] = None,
-    end: Annotated[datetime | None, typer.Option("--to", help="Default: now")] = None,
-) -> None:
+def promote(model_id: ModelId, start: From = None, end: To = None) -> None:
     """Activate the model only if it beats the active ranker on the holdout."""
     with _session() as session:
         model = model_registry.get_model(session, model_id)
