@@ -125,16 +125,19 @@ def _window(
 
 
 def _print_figures(figures: dict[str, Any], *, candidate: str) -> None:
+    """One row per metric, one column per ranker (fits a narrow terminal)."""
     window = figures["window"]
+    rankers = {
+        (candidate if name == "candidate" else name): values
+        for name, values in figures.items()
+        if name != "window"
+    }
     table = Table(title=f"holdout {window['from']} - {window['to']}")
-    table.add_column("ranker")
+    table.add_column("metric")
+    for name in rankers:
+        table.add_column(name, justify="right")
     for metric in METRICS:
-        table.add_column(metric, justify="right")
-    for name, values in figures.items():
-        if name == "window":
-            continue
-        label = candidate if name == "candidate" else name
-        table.add_row(label, *(_cell(values[metric]) for metric in METRICS))
+        table.add_row(metric, *(_cell(values[metric]) for values in rankers.values()))
     console.print(table)
 
 
