@@ -22,6 +22,7 @@ from scoring.evaluation import Examples, Report, evaluate
 from scoring.learning import LearnedModel, fit
 from scoring.models import ACTIVE, RETIRED, TRAINED, RankingModel
 from scoring.ranker import HAND_RANKER, LearnedRanker, Ranker
+from scoring.service import forget_active_ranker
 
 MIN_DECIDED_OFFERS = 200  # offers with a known final label (won, lost, declined, expired)
 MIN_WINS = 20
@@ -123,6 +124,7 @@ def promote(
             active.status = RETIRED
         model.status, model.activated_at = ACTIVE, now
         decision = f"promoted over {incumbent}: {summary}"
+        forget_active_ranker()
     else:
         decision = f"not promoted, {incumbent} stays active: {summary}"
     model.decision = decision
@@ -136,6 +138,7 @@ def rollback(session: Session, *, now: datetime) -> str:
     if active is None:
         raise Conflict("no learned model is active; the hand weights already rank")
     active.status, active.decision = RETIRED, f"rolled back at {now.isoformat()}"
+    forget_active_ranker()
     earlier = [
         m
         for m in repository.models(session)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -86,24 +88,40 @@ def locate(lead: LeadIn, *, geocoder: Geocoder) -> tuple[float, float]:
     return found.latitude, found.longitude
 
 
+ACTIVE_MODEL_TTL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class _Active:
+    ranker: Ranker
+    until: float  # time.monotonic() after which the store is asked again
+
+
+_ACTIVE: dict[str, _Active] = {}
+
+
 def active_ranker(session: Session) -> Ranker:
-    """The promoted learned model, else the hand weights; preview and routing both ask here."""
+    """The promoted learned model, else the hand weights; preview and routing both ask here.
+
+    Each process asks its store at most every ACTIVE_MODEL_TTL_SECONDS, so a promotion or a
+    rollback reaches every worker within that time without a query per ranking."""
+    store = session.get_bind().engine.url.render_as_string(hide_password=True)
+    now = time.monotonic()
+    cached = _ACTIVE.get(store)
+    if cached is not None and cached.until > now:
+        return cached.ranker
     active = repository.active_model(session)
-    if active is None:
-        return HAND_RANKER
-    return _learned(session, *active)
+    ranker: Ranker = HAND_RANKER
+    if active is not None:
+        model_id, version = active
+        ranker = LearnedRanker.from_params(version, repository.model_params(session, model_id))
+    _ACTIVE[store] = _Active(ranker=ranker, until=now + ACTIVE_MODEL_TTL_SECONDS)
+    return ranker
 
 
-def _learned(session: Session, model_id: int, version: str) -> LearnedRanker:
-    """Models never change once stored, so each is parsed once per process."""
-    cached = _RANKERS.get(model_id)
-    if cached is None or cached.version != version:
-        cached = LearnedRanker.from_params(version, repository.model_params(session, model_id))
-        _RANKERS[model_id] = cached
-    return cached
-
-
-_RANKERS: dict[int, LearnedRanker] = {}
+def forget_active_ranker() -> None:
+    """This process asks the store again at the next ranking (after a promotion here)."""
+    _ACTIVE.clear()
 
 
 def preview_lead(

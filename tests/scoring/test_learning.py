@@ -8,7 +8,6 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -194,10 +193,3 @@ class TestModelCycle:
             )
         assert not promoted  # the same data cannot beat itself
         assert decision.startswith(f"not promoted, {first.version} stays active")
-
-
-@pytest.fixture(autouse=True)
-def _forget_parsed_models() -> None:
-    from scoring import service
-
-    service._RANKERS.clear()
