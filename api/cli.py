@@ -28,9 +28,11 @@ from profiles import repository, service
 from profiles.schemas import ImportReport
 from profiles.seed import generate_partners
 from scoring import cli as scoring_cli
+from scoring import model_cli
 
 app = typer.Typer(help="partnermatch: partner search, lead routing and profile hygiene")
 app.add_typer(keys_cli.app, name="keys")
+app.add_typer(model_cli.app, name="model")
 app.command("route")(scoring_cli.route)
 app.command("search")(search_cli.search)
 app.command("reindex")(opensearch_cli.reindex_command)

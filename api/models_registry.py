@@ -5,5 +5,6 @@ from api.database import Base
 from matcher.accounts import models as _accounts  # noqa: F401
 from matcher.leads import models as _leads  # noqa: F401
 from profiles import models as _profiles  # noqa: F401
+from scoring import models as _scoring  # noqa: F401
 
 metadata = Base.metadata

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(default=30, gt=0, le=3600)  # to receive a whole body
     rate_limit: Annotated[int, Field(ge=1)] | Literal["off"] = 50  # requests/s per client
     trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed
+    # km beyond an office's service_radius_km a partner may still be offered a lead (0: the
+    # declared territory is a hard limit); a lead can widen it with `max_km_beyond_radius`.
+    lead_radius_tolerance_km: float = Field(default=0, ge=0, le=20_000)
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:

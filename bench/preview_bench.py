@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -38,7 +39,16 @@ from scoring import service
 from scoring.schemas import LeadIn
 
 VAR = Path(__file__).parent / "var"
-PORT = 8765
+
+
+def _free_port() -> int:
+    """A loopback port the OS has free now (never a fixed one other processes may hold)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+PORT = _free_port()
 
 
 def main() -> None:
@@ -64,16 +74,20 @@ def main() -> None:
     index = open_index(settings, engine, poll=False)
     print(f"index ready in {time.perf_counter() - started:.1f} s: {index.stats()}")
     geocoder = make_geocoder(settings.geocoder, user_agent=settings.geocoder_user_agent)
+    sessions = make_sessionmaker(engine)
     timings, sizes = [], []
     for body in leads:
         started = time.perf_counter()
-        result = service.preview_lead(
-            LeadIn.model_validate(body),
-            index=index,
-            geocoder=geocoder,
-            now=datetime.now(UTC),
-            limit=20,
-        )
+        with transaction(sessions) as session:  # the endpoint's unit of work (active model)
+            result = service.preview_lead(
+                session,
+                LeadIn.model_validate(body),
+                index=index,
+                geocoder=geocoder,
+                now=datetime.now(UTC),
+                limit=20,
+                tolerance_km=settings.lead_radius_tolerance_km,
+            )
         timings.append(time.perf_counter() - started)
         sizes.append(len(result.candidates))
     index.close()
@@ -81,7 +95,7 @@ def main() -> None:
     print(f"  candidates returned per lead: median {np.median(sizes):.0f}, max {max(sizes)}")
 
     if not args.no_http:
-        with transaction(make_sessionmaker(engine)) as session:
+        with transaction(sessions) as session:
             now = datetime.now(UTC)
             key = renew_named_key(session, name="preview-bench", role=Role.MANAGER, now=now)
         with serving(settings):

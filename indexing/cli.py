@@ -45,9 +45,10 @@ def search(
     with runtime(Settings()) as opened:
         assert opened.index is not None
         try:
-            query = service.build_query(params, geocoder=opened.geocoder, now=datetime.now(UTC))
             with transaction(opened.sessions) as session:
-                page = service.search_directory(session, opened.index, query)
+                now = datetime.now(UTC)
+                search = service.build_query(session, params, geocoder=opened.geocoder, now=now)
+                page = service.search_directory(session, opened.index, search)
         except PartnerMatchError as exc:
             console.print(f"[red]{exc.message}[/]")
             raise typer.Exit(2) from exc

@@ -81,8 +81,8 @@ def search_partners(
         limit=limit,
         cursor=cursor,
     )
-    query = service.build_query(params, geocoder=geocoder, now=now)
-    page = service.search_directory(session, index, query, views=request.app.state.public_views)
+    search = service.build_query(session, params, geocoder=geocoder, now=now)
+    page = service.search_directory(session, index, search, views=request.app.state.public_views)
     if principal.role in STALE_READERS:
         return page
     public = page.model_dump(mode="json", exclude={"items": {"__all__": {"freshness"}}})

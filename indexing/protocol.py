@@ -81,9 +81,12 @@ class LeadQuery:
     language: str | None = None
     max_candidates: int = 200
     now: datetime | None = None  # freshness instant; default midnight UTC starting on_date
-    # Partners whose nearest office is farther than this beyond its service radius are out of
-    # range (scoring.weights.ScoringConfig.max_km_beyond_radius); the index skips them.
-    max_km_beyond_radius: float = 500.0
+    # Partners whose nearest office is farther than this (km) beyond its service radius are out
+    # of range; the index skips them. 0: the declared service areas are hard limits.
+    max_km_beyond_radius: float = 0.0
+    # Partners out of range but within this many km more are reported in
+    # `excluded_out_of_range`, so a manager sees who nearly qualified.
+    out_of_range_report_km: float = 100.0
 
 
 @dataclass

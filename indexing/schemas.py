@@ -21,6 +21,15 @@ class SearchItem(PartnerPublic):
     )
 
 
+class NearPlace(BaseModel):
+    """What `near` resolved to, so an ambiguous name ("Springfield") shows the one chosen."""
+
+    name: str | None = Field(description="the place's name; null for plain coordinates")
+    country: str | None = Field(description="ISO 3166-1 alpha-2, when known")
+    lat: float
+    lon: float
+
+
 class SearchPage(BaseModel):
     items: list[SearchItem]
     total: int = Field(description="matches over all pages")
@@ -28,3 +37,4 @@ class SearchPage(BaseModel):
         description="partners per skill, certification, industry, tier and country, over all pages"
     )
     next_cursor: str | None
+    near: NearPlace | None = Field(description="the place `near` resolved to; null without it")

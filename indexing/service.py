@@ -6,6 +6,7 @@ raises InvalidInput naming its parameter.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,11 +19,17 @@ from api.errors import InvalidInput, Unavailable
 from indexing import repository
 from indexing.protocol import PartnerIndex, SearchHit, SearchQuery
 from indexing.public_views import PublicViews
-from indexing.schemas import SearchItem, SearchPage
-from profiles.geocoding import country_code, resolve_place
+from indexing.schemas import NearPlace, SearchItem, SearchPage
+from profiles.geocoding import ResolvedPlace, country_code, resolve_place
+from profiles.known_names import require_known
 from profiles.models import Partner
 from profiles.schemas import TIERS, FreshnessRead, PartnerPublic, partner_public, partner_read
-from profiles.taxonomy import canonical_industry, canonical_skill, is_language_code
+from profiles.taxonomy import (
+    canonical_certification,
+    canonical_industry,
+    canonical_skill,
+    is_language_code,
+)
 from scoring.freshness import STATUS_NAMES, reason_names
 
 MAX_LIMIT = 100
@@ -50,26 +57,46 @@ class SearchParams:
     cursor: str | None = None
 
 
-def build_query(params: SearchParams, *, geocoder: Geocoder, now: datetime) -> SearchQuery:
-    """Validate and normalise parameters (canonical skills, ISO codes, geocoded `near`)."""
+@dataclass(frozen=True)
+class DirectorySearch:
+    """A validated search and the place `near` resolved to (shown with the results)."""
+
+    query: SearchQuery
+    near: ResolvedPlace | None
+
+
+def build_query(
+    session: Session, params: SearchParams, *, geocoder: Geocoder, now: datetime
+) -> DirectorySearch:
+    """Validate and normalise parameters (canonical skills and certifications, known to the
+    taxonomy or some profile, ISO codes, geocoded `near`)."""
     if params.sort not in SORTS:
         raise InvalidInput.field("sort", f"must be one of {', '.join(SORTS)}")
     if not 1 <= params.limit <= MAX_LIMIT:
         raise InvalidInput.field("limit", f"must be between 1 and {MAX_LIMIT}")
     if params.radius_km is not None and not 0 < params.radius_km <= MAX_RADIUS_KM:
         raise InvalidInput.field("radius_km", f"must be > 0 and <= {MAX_RADIUS_KM:g} km")
-    near = _near(params.near, geocoder=geocoder)
+    place = _near(params.near, geocoder=geocoder)
+    near = (place.lat, place.lon) if place else None
     if params.radius_km is not None and near is None:
         raise InvalidInput.field("radius_km", "needs `near`")
     if params.sort == "distance" and near is None:
         raise InvalidInput.field("sort", "sort=distance needs `near`")
-    return SearchQuery(
+    skills = tuple(canonical_skill(s) for s in _split(params.skills))
+    any_skills = tuple(canonical_skill(s) for s in _split(params.any_skills))
+    certifications = tuple(canonical_certification(c) for c in _split(params.certifications))
+    require_known(
+        session,
+        skills={"skills": skills, "any_skills": any_skills},
+        certifications={"certifications": certifications},
+    )
+    query = SearchQuery(
         on_date=now.date(),
         now=now,
         q=(params.q or "").strip() or None,
-        skills=tuple(canonical_skill(s) for s in _split(params.skills)),
-        any_skills=tuple(canonical_skill(s) for s in _split(params.any_skills)),
-        certifications=_split(params.certifications),
+        skills=skills,
+        any_skills=any_skills,
+        certifications=certifications,
         industry=canonical_industry(params.industry) if params.industry else None,
         language=_language(params.language),
         tier=_tiers(params.tier),
@@ -81,6 +108,7 @@ def build_query(params: SearchParams, *, geocoder: Geocoder, now: datetime) -> S
         limit=params.limit,
         cursor=params.cursor or None,
     )
+    return DirectorySearch(query=query, near=place)
 
 
 def _split(values: Iterable[str]) -> tuple[str, ...]:
@@ -89,7 +117,7 @@ def _split(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part for part in parts if part))
 
 
-def _near(text: str | None, *, geocoder: Geocoder) -> tuple[float, float] | None:
+def _near(text: str | None, *, geocoder: Geocoder) -> ResolvedPlace | None:
     if text is None or not text.strip():
         return None
     try:
@@ -130,12 +158,13 @@ def _language(text: str | None) -> str | None:
 def search_directory(
     session: Session,
     index: PartnerIndex,
-    query: SearchQuery,
+    search: DirectorySearch,
     *,
     views: PublicViews | None = None,
 ) -> SearchPage:
     """One page of the directory, each hit with the partner's public profile: from `views`
     where the index's version of it is there, from the store otherwise."""
+    query = search.query
     result = index.search(query)
     views = views or PublicViews(capacity=1)
     day = query.on_date
@@ -153,8 +182,13 @@ def search_directory(
         for hit in result.items
         if hit.partner_id in profiles  # deleted since the index answered
     ]
+    near = None if search.near is None else NearPlace(**dataclasses.asdict(search.near))
     return SearchPage(
-        items=items, total=result.total, facets=result.facets, next_cursor=result.next_cursor
+        items=items,
+        total=result.total,
+        facets=result.facets,
+        next_cursor=result.next_cursor,
+        near=near,
     )
 
 

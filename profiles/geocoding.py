@@ -113,7 +113,12 @@ class OfflineGeocoder(Geocoder):
         matches = self._lookup(city=city, country=country)
         if not matches:
             return None
-        locations = [Location(f"{p.name}, {p.country}", (p.lat, p.lon), {}) for p in matches]
+        locations = [
+            Location(
+                f"{p.name}, {p.country}", (p.lat, p.lon), {"name": p.name, "country": p.country}
+            )
+            for p in matches
+        ]
         return locations[0] if exactly_one else locations
 
     def _lookup(self, *, city: str | None, country: str | None) -> list[Place]:
@@ -154,13 +159,33 @@ def geocode_place(geocoder: Geocoder, *, city: str | None, country: str | None) 
     return geocoder.geocode(query, exactly_one=True)
 
 
-def resolve_place(geocoder: Geocoder, text: str) -> tuple[float, float] | None:
-    """(lat, lon) for "lat,lon", "City", "City, Country" or a country; None if unknown."""
+@dataclass(frozen=True)
+class ResolvedPlace:
+    """Where a place text was placed: its name and ISO country when geocoded (None for plain
+    coordinates, or what the geocoder did not say), and its coordinates in degrees."""
+
+    name: str | None
+    country: str | None
+    lat: float
+    lon: float
+
+
+def resolve_place(geocoder: Geocoder, text: str) -> ResolvedPlace | None:
+    """The place for "lat,lon", "City", "City, Country" or a country; None if unknown."""
     match = _COORDINATES.match(text)
     if match:
         lat, lon = float(match.group(1)), float(match.group(2))
         if -90 <= lat <= 90 and -180 <= lon <= 180:
-            return lat, lon
+            return ResolvedPlace(name=None, country=None, lat=lat, lon=lon)
         return None
     location = geocoder.geocode(text, exactly_one=True)
-    return (location.latitude, location.longitude) if location else None
+    if not location:
+        return None
+    raw = location.raw if isinstance(location.raw, dict) else {}
+    country = raw.get("country") or raw.get("address", {}).get("country_code")
+    return ResolvedPlace(
+        name=raw.get("name") or location.address,
+        country=country.upper() if country else None,
+        lat=location.latitude,
+        lon=location.longitude,
+    )

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import cast
 
 from sqlalchemy import Table, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.database import Base
 from profiles import changelog
@@ -72,3 +72,23 @@ def insert_partners(session: Session, partners: list[NewPartner]) -> list[int]:
 
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
+
+
+def names_on_profiles(
+    session: Session, column: InstrumentedAttribute[str], names: list[str]
+) -> set[str]:
+    """Which of `names` some profile lists in `column` (skill or certification names), compared
+    case-insensitively; exact spellings are found through the column's index first."""
+    found = set(session.scalars(select(column).where(column.in_(names)).distinct()))
+    rest = {name.casefold(): name for name in names if name not in found}
+    if rest:
+        folded = select(func.lower(column)).where(func.lower(column).in_(list(rest))).distinct()
+        found |= {rest[key] for key in session.scalars(folded) if key in rest}
+    return {name for name in names if name in found}
+
+
+def distinct_names(
+    session: Session, column: InstrumentedAttribute[str], *, limit: int
+) -> list[str]:
+    """Up to `limit` distinct names listed in `column` (suggestions for an unknown name)."""
+    return list(session.scalars(select(column).distinct().limit(limit)))

@@ -19,7 +19,12 @@ from pydantic import (
 
 from profiles.geocoding import is_country_code
 from profiles.models import Partner as PartnerRow
-from profiles.taxonomy import canonical_industry, canonical_skill, is_language_code
+from profiles.taxonomy import (
+    canonical_certification,
+    canonical_industry,
+    canonical_skill,
+    is_language_code,
+)
 
 Tier = Literal["registered", "silver", "gold", "platinum"]
 TIERS: tuple[str, ...] = ("registered", "silver", "gold", "platinum")
@@ -148,7 +153,9 @@ class Skill(Strict):
 
 
 class CertificationIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[
+        str, Field(min_length=1, max_length=200), AfterValidator(canonical_certification)
+    ]
     issuer: str | None = Field(default=None, max_length=100)
     earned_at: date
     expires_at: date | None = None

@@ -29,12 +29,17 @@ class SkillEntry:
 
 @dataclass(frozen=True, slots=True)
 class CertificationEntry:
-    """A vendor certification; `validity_years` is None when it never expires."""
+    """A vendor certification; `validity_years` is None when it never expires. Its synonyms are
+    exam codes and acronyms ("AZ-104", "AWS SAA") and the acronym in its name ("(CKA)")."""
 
     name: str
     issuer: str
     validity_years: int | None
     skills: tuple[str, ...]
+    synonyms: tuple[str, ...]
+
+
+_ACRONYM_IN_NAME = re.compile(r"\(([A-Z0-9][A-Za-z0-9+\-]{1,14})\)$")
 
 
 def fold_key(text: str) -> str:
@@ -82,6 +87,7 @@ def _certification_entries() -> tuple[CertificationEntry, ...]:
             issuer=e["issuer"],
             validity_years=e["validity_years"],
             skills=tuple(e["skills"]),
+            synonyms=(*e["synonyms"], *_ACRONYM_IN_NAME.findall(e["name"])),
         )
         for e in _load("certifications.json")
     )
@@ -95,6 +101,11 @@ def _industry_entries() -> tuple[tuple[str, tuple[str, ...]], ...]:
 @cache
 def _skill_lookup() -> dict[str, str]:
     return _build_lookup((s.name, s.synonyms) for s in _skill_entries())
+
+
+@cache
+def _certification_lookup() -> dict[str, str]:
+    return _build_lookup((c.name, c.synonyms) for c in _certification_entries())
 
 
 @cache
@@ -129,6 +140,36 @@ def industries() -> list[str]:
 def canonical_skill(name: str) -> str:
     """Resolve a skill spelling or synonym ("k8s", "AWS") to its canonical name."""
     return _canonical(name, _skill_lookup())
+
+
+def canonical_certification(name: str) -> str:
+    """Resolve a certification name, exam code or acronym ("CKAD", "AZ-104") to its name."""
+    return _canonical(name, _certification_lookup())
+
+
+def is_taxonomy_skill(name: str) -> bool:
+    """Whether a canonical skill name is one of the taxonomy's own."""
+    return fold_key(name) in _skill_lookup()
+
+
+def is_taxonomy_certification(name: str) -> bool:
+    return fold_key(name) in _certification_lookup()
+
+
+def skill_spellings() -> Mapping[str, str]:
+    """Every name and synonym of the skill taxonomy, as written, to its canonical name."""
+    return _spellings(tuple((s.name, s.synonyms) for s in _skill_entries()))
+
+
+def certification_spellings() -> Mapping[str, str]:
+    return _spellings(tuple((c.name, c.synonyms) for c in _certification_entries()))
+
+
+@cache
+def _spellings(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> Mapping[str, str]:
+    return MappingProxyType(
+        {term: canonical for canonical, synonyms in entries for term in (canonical, *synonyms)}
+    )
 
 
 def canonical_industry(name: str) -> str:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from api.database import transaction
 from api.errors import PartnerMatchError, invalid_input
 from api.runtime import runtime
 from api.settings import Settings
@@ -31,15 +32,17 @@ def route(
     lead = _read_lead(lead_file)
     if not preview:
         return route_lead(lead, limit=limit)
-    with runtime(Settings()) as opened:
+    with runtime(Settings()) as opened, transaction(opened.sessions) as session:
         assert opened.index is not None
         try:
             result = service.preview_lead(
+                session,
                 lead,
                 index=opened.index,
                 geocoder=opened.geocoder,
                 now=datetime.now(UTC),
                 limit=limit,
+                tolerance_km=opened.settings.lead_radius_tolerance_km,
             )
         except PartnerMatchError as exc:
             _fail(exc)
@@ -55,7 +58,7 @@ def _read_lead(path: Path) -> LeadIn:
 
 def print_preview(result: LeadPreview) -> None:
     """The ranked candidates, each with its contributions (largest first), then exclusions."""
-    ranked = Table(title=f"Candidates (weights {result.weights_version}; scores 0-1)")
+    ranked = Table(title=f"Candidates (model {result.model_version}; scores 0-1)")
     for column in ("#", "partner", "score", "km", "contributions"):
         ranked.add_column(column, justify="left" if column == "contributions" else "right")
     for position, candidate in enumerate(result.candidates, start=1):

@@ -11,7 +11,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 
 from api.access.deps import Role, allow
-from api.deps import FreshnessPolicyDep, GeocoderDep, NowDep, SessionDep
+from api.deps import FreshnessPolicyDep, GeocoderDep, NowDep, SessionDep, SettingsDep
 from indexing.endpoints import IndexDep
 from scoring import service
 from scoring.schemas import LeadIn, LeadPreview, StalePage
@@ -25,13 +25,23 @@ stale_router = APIRouter(prefix="/v1/partners", tags=["partners"])
 @leads_router.post("/preview", response_model=LeadPreview, dependencies=[MANAGERS])
 def preview_lead(
     lead: LeadIn,
+    session: SessionDep,
     index: IndexDep,
     geocoder: GeocoderDep,
     now: NowDep,
+    settings: SettingsDep,
     limit: int = Query(default=20, ge=1, le=200, description="How many candidates to return"),
 ) -> LeadPreview:
     """The ranking the lead would get now, with explanations; nothing is stored or assigned."""
-    return service.preview_lead(lead, index=index, geocoder=geocoder, now=now, limit=limit)
+    return service.preview_lead(
+        session,
+        lead,
+        index=index,
+        geocoder=geocoder,
+        now=now,
+        limit=limit,
+        tolerance_km=settings.lead_radius_tolerance_km,
+    )
 
 
 @stale_router.get("/stale", response_model=StalePage, dependencies=[MANAGERS])

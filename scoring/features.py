@@ -96,10 +96,9 @@ def required_skill_coverage(candidates: Candidates, *, config: ScoringConfig) ->
 
 
 def distance_decay(candidates: Candidates, *, config: ScoringConfig) -> np.ndarray:
-    """Gauss decay (0-1) of the km beyond the nearest office's service radius: 1 inside it,
-    `distance_decay` at `distance_scale_km` beyond it."""
-    beyond = beyond_radius_km(candidates)
-    return config.distance_decay ** ((beyond / config.distance_scale_km) ** 2)
+    """Exponential decay (0-1) of the km from the customer to the nearest office: 1 at the
+    office, halved every `distance_half_life_km`, whatever the office's service radius."""
+    return 0.5 ** (candidates.distance_km / config.distance_half_life_km)
 
 
 def beyond_radius_km(candidates: Candidates) -> np.ndarray:
@@ -122,11 +121,12 @@ def performance(history: PerformanceHistory, *, config: ScoringConfig) -> np.nda
 
 
 def exclusion_codes(
-    candidates: Candidates, *, context: CandidateContext, config: ScoringConfig
+    candidates: Candidates, *, context: CandidateContext, max_km_beyond_radius: float
 ) -> np.ndarray:
-    """int8 reason per candidate: ELIGIBLE (0) or the first hard constraint it fails."""
+    """int8 reason per candidate: ELIGIBLE (0) or the first hard constraint it fails;
+    out of range farther than `max_km_beyond_radius` (km) beyond its office's radius."""
     missing_certification = ~candidates.required_cert_active.all(axis=1)
-    out_of_range = beyond_radius_km(candidates) > config.max_km_beyond_radius
+    out_of_range = beyond_radius_km(candidates) > max_km_beyond_radius
     at_capacity = context.open_leads >= candidates.max_open_leads
     codes = np.select(
         [candidates.freshness == STALE, missing_certification, out_of_range, at_capacity],

@@ -1,4 +1,5 @@
-"""Every store query of the scoring domain: flagged (due or stale) profiles, one page at a time.
+"""Every store query of the scoring domain: flagged (due or stale) profiles, one page at a time;
+routing examples and ranking models.
 
 The filter mirrors `scoring.freshness.assess_many` in SQL so that only a page of rows (plain
 tuples, no ORM objects) leaves the database, in partner-id order for keyset pagination.
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Row, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from profiles.models import Certification, Partner, PartnerSkill
+from scoring.models import ACTIVE, RankingModel, RoutingExample
 
 # id, name, profile_updated_at, attested_at, has_skills, certifications_expired,
 # last_certification_expiry
@@ -78,3 +80,55 @@ def _confirmed_by(cutoff: datetime) -> ColumnElement[bool]:
         Partner.profile_updated_at <= cutoff,
         or_(Partner.attested_at.is_(None), Partner.attested_at <= cutoff),
     )
+
+
+def active_model(session: Session) -> tuple[int, str] | None:
+    """(id, version) of the active ranking model; None while the hand weights rank."""
+    row = session.execute(
+        select(RankingModel.id, RankingModel.version).where(RankingModel.status == ACTIVE)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def model_params(session: Session, model_id: int) -> dict[str, Any]:
+    return session.execute(
+        select(RankingModel.params).where(RankingModel.id == model_id)
+    ).scalar_one()
+
+
+def models(session: Session) -> list[RankingModel]:
+    return list(session.scalars(select(RankingModel).order_by(RankingModel.id)))
+
+
+def get_model(session: Session, model_id: int) -> RankingModel | None:
+    return session.get(RankingModel, model_id)
+
+
+def add_examples(session: Session, examples: Sequence[dict[str, Any]]) -> None:
+    if examples:
+        session.execute(insert(RoutingExample), list(examples))
+
+
+def update_example(session: Session, *, lead_id: int, partner_id: int, **values: Any) -> None:
+    """Sets label columns (offered, response, decline_reason, outcome, deal_value)."""
+    session.execute(
+        update(RoutingExample)
+        .where(RoutingExample.lead_id == lead_id, RoutingExample.partner_id == partner_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def examples_between(session: Session, *, start: datetime | None, end: datetime) -> list[Row[Any]]:
+    """Examples of leads routed in [start, end), by lead and rank position."""
+    query = select(
+        RoutingExample.lead_id,
+        RoutingExample.position,
+        RoutingExample.features,
+        RoutingExample.offered,
+        RoutingExample.response,
+        RoutingExample.outcome,
+    ).where(RoutingExample.routed_at < end)
+    if start is not None:
+        query = query.where(RoutingExample.routed_at >= start)
+    return list(session.execute(query.order_by(RoutingExample.lead_id, RoutingExample.position)))

@@ -28,7 +28,7 @@ from profiles.schemas import (
     Strict,
     _unique_folded,
 )
-from profiles.taxonomy import canonical_skill
+from profiles.taxonomy import canonical_certification, canonical_skill
 from scoring.scorer import Ranking
 from scoring.weights import FEATURES
 
@@ -36,7 +36,9 @@ _DOMAIN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$"
 
 SkillName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(canonical_skill)]
 SkillNames = Annotated[list[SkillName], Field(max_length=50), AfterValidator(_unique_folded)]
-CertificationName = Annotated[str, Field(min_length=1, max_length=200)]
+CertificationName = Annotated[
+    str, Field(min_length=1, max_length=200), AfterValidator(canonical_certification)
+]
 CertificationNames = Annotated[
     list[CertificationName], Field(max_length=20), AfterValidator(_unique_folded)
 ]
@@ -87,6 +89,13 @@ class LeadIn(Strict):
     products: Products = Field(default_factory=list)
     language: LanguageCode | None = None
     deal_size: float | None = Field(default=None, ge=0, le=1e12)
+    max_km_beyond_radius: float | None = Field(
+        default=None,
+        ge=0,
+        le=20_000,
+        description="km beyond a partner's service radius this lead may still be offered; "
+        "default: the configured tolerance (0, the declared territory)",
+    )
 
     @field_validator("location")
     @classmethod
@@ -130,7 +139,7 @@ class ExcludedCandidate(BaseModel):
 
 
 class LeadPreview(BaseModel):
-    weights_version: str
+    model_version: str
     location: Coordinates
     candidates: list[RankedCandidate]
     excluded: list[ExcludedCandidate]

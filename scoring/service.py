@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.errors import InvalidInput
 from indexing.protocol import LeadQuery, PartnerIndex
 from profiles.geocoding import geocode_place
+from profiles.known_names import require_known
 from scoring import repository
 from scoring.freshness import (
     STATUS_NAMES,
@@ -23,6 +26,7 @@ from scoring.freshness import (
     next_reminder_day,
     reason_names,
 )
+from scoring.ranker import HAND_RANKER, LearnedRanker, Ranker
 from scoring.repository import FlaggedRow
 from scoring.schemas import (
     Coordinates,
@@ -40,9 +44,10 @@ _EPOCH = date(1970, 1, 1)
 
 
 def lead_query(
-    lead: LeadIn, *, geocoder: Geocoder, now: datetime, config: ScoringConfig
+    lead: LeadIn, *, geocoder: Geocoder, now: datetime, tolerance_km: float
 ) -> LeadQuery:
-    """What the index is asked for a validated lead, assessed at `now`."""
+    """What the index is asked for a validated lead, assessed at `now`: partners within their
+    service radius plus `tolerance_km`, or plus the lead's own wider `max_km_beyond_radius`."""
     return LeadQuery(
         on_date=now.date(),
         now=now,
@@ -54,7 +59,17 @@ def lead_query(
         industry=lead.industry,
         products=tuple(lead.products),
         language=lead.language,
-        max_km_beyond_radius=config.max_km_beyond_radius,
+        max_km_beyond_radius=max(tolerance_km, lead.max_km_beyond_radius or 0.0),
+    )
+
+
+def require_known_names(session: Session, lead: LeadIn) -> None:
+    """422 with suggestions for a required skill or certification nobody knows: such a lead
+    could only ever find nobody."""
+    require_known(
+        session,
+        skills={"required_skills": lead.required_skills},
+        certifications={"required_certifications": lead.required_certifications},
     )
 
 
@@ -73,21 +88,61 @@ def locate(lead: LeadIn, *, geocoder: Geocoder) -> tuple[float, float]:
     return found.latitude, found.longitude
 
 
+ACTIVE_MODEL_TTL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class _Active:
+    ranker: Ranker
+    until: float  # time.monotonic() after which the store is asked again
+
+
+_ACTIVE: dict[str, _Active] = {}
+
+
+def active_ranker(session: Session) -> Ranker:
+    """The promoted learned model, else the hand weights; preview and routing both ask here.
+
+    Each process asks its store at most every ACTIVE_MODEL_TTL_SECONDS, so a promotion or a
+    rollback reaches every worker within that time without a query per ranking."""
+    store = session.get_bind().engine.url.render_as_string(hide_password=True)
+    now = time.monotonic()
+    cached = _ACTIVE.get(store)
+    if cached is not None and cached.until > now:
+        return cached.ranker
+    active = repository.active_model(session)
+    ranker: Ranker = HAND_RANKER
+    if active is not None:
+        model_id, version = active
+        ranker = LearnedRanker.from_params(version, repository.model_params(session, model_id))
+    _ACTIVE[store] = _Active(ranker=ranker, until=now + ACTIVE_MODEL_TTL_SECONDS)
+    return ranker
+
+
+def forget_active_ranker() -> None:
+    """This process asks the store again at the next ranking (after a promotion here)."""
+    _ACTIVE.clear()
+
+
 def preview_lead(
+    session: Session,
     lead: LeadIn,
     *,
     index: PartnerIndex,
     geocoder: Geocoder,
     now: datetime,
     limit: int,
+    tolerance_km: float,
     config: ScoringConfig = DEFAULT_CONFIG,
 ) -> LeadPreview:
     """The ranking a lead would get now (best `limit` candidates), assigning nothing."""
-    query = lead_query(lead, geocoder=geocoder, now=now, config=config)
-    ranking = rank(query, candidates=index.candidates(query), config=config)
+    require_known_names(session, lead)
+    query = lead_query(lead, geocoder=geocoder, now=now, tolerance_km=tolerance_km)
+    ranker = active_ranker(session)
+    ranking = rank(query, candidates=index.candidates(query), config=config, ranker=ranker)
     lat, lon = query.location
     return LeadPreview(
-        weights_version=ranking.weights_version,
+        model_version=ranking.model_version,
         location=Coordinates(lat=lat, lon=lon),
         candidates=ranked_candidates(ranking, limit=limit),
         excluded=excluded_candidates(ranking),

@@ -14,7 +14,7 @@ from dataclasses import astuple, dataclass, field, fields
 
 import numpy as np
 
-WEIGHTS_VERSION = "2026-11-1"
+WEIGHTS_VERSION = "2026-11-2"
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,8 @@ class FeatureWeights:
 
     # How well the partner covers what the lead requires (level-weighted, verified boosted).
     required_skills: float = 0.30
-    # How close its service area is to the customer (gauss decay beyond the service radius).
+    # How close its nearest office is to the customer (decays from the office, not the edge of
+    # its service area: on-site work favours the nearby partner).
     distance: float = 0.20
     preferred_skills: float = 0.08
     preferred_certifications: float = 0.05
@@ -81,21 +82,16 @@ class ScoringConfig:
     weights: FeatureWeights = field(default_factory=FeatureWeights)
     # Share (0-1) of a required skill's credit that only a verified skill earns.
     verified_share: float = 0.2
-    # Distance credit is `distance_decay` at `distance_scale_km` beyond the service radius.
-    distance_scale_km: float = 100.0
-    distance_decay: float = 0.5
-    # Farther than this (km) beyond the nearest office's service radius: out of range.
-    max_km_beyond_radius: float = 500.0
+    # Distance credit halves every `distance_half_life_km` from the office.
+    distance_half_life_km: float = 100.0
     acceptance_prior: BetaPrior = BetaPrior(mean=0.6, strength=10.0)
     win_prior: BetaPrior = BetaPrior(mean=0.25, strength=10.0)
 
     def __post_init__(self) -> None:
         if not 0 <= self.verified_share <= 1:
             raise ValueError("verified_share must be within 0-1")
-        if self.distance_scale_km <= 0 or not 0 < self.distance_decay < 1:
-            raise ValueError("distance_scale_km must be positive and distance_decay within (0, 1)")
-        if self.max_km_beyond_radius < 0:
-            raise ValueError("max_km_beyond_radius must not be negative")
+        if self.distance_half_life_km <= 0:
+            raise ValueError("distance_half_life_km must be positive")
 
 
 DEFAULT_CONFIG = ScoringConfig()

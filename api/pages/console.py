@@ -243,7 +243,15 @@ def _lead_page(
     preview = None
     if lead.status in ASSIGNABLE:
         lead_in = LeadIn.model_validate(lead.request)
-        preview = scoring.preview_lead(lead_in, index=index, geocoder=geocoder, now=now, limit=10)
+        preview = scoring.preview_lead(
+            session,
+            lead_in,
+            index=index,
+            geocoder=geocoder,
+            now=now,
+            limit=10,
+            tolerance_km=request.app.state.settings.lead_radius_tolerance_km,
+        )
     ids = [lead.assigned_partner_id]
     if preview is not None:
         ids += [c.partner_id for c in preview.candidates] + [

@@ -76,12 +76,13 @@ def directory(
             limit=PAGE_SIZE,
             cursor=cursor or None,
         )
-        query = search.build_query(params, geocoder=geocoder, now=now)
+        found = search.build_query(session, params, geocoder=geocoder, now=now)
+        query = found.query
         near_point = query.near
         # the filters as the search understood them, so facet values match ("aws" -> its name)
         form.update(skills=list(query.skills), tier=list(query.tier))
         form["industry"] = query.industry or ""
-        page = search.search_directory(session, index, query, views=request.app.state.public_views)
+        page = search.search_directory(session, index, found, views=request.app.state.public_views)
     except PartnerMatchError as error:
         errors = {d["field"]: d["message"] for d in error.details} or {"q": error.message}
     shared = {key: value for key, value in form.items() if value}

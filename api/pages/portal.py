@@ -109,10 +109,11 @@ def close(
     now: NowDep,
     lead_id: int,
     outcome: Annotated[str, Form(pattern="^(won|lost)$")],
+    value: Annotated[float | None, Form(ge=0, description="the deal's value")] = None,
 ) -> RedirectResponse:
     principal, _ = _partner(page)
     lead = _own_lead(session, principal, lead_id)
-    leads.close(session, lead, outcome=outcome, actor=_actor(principal), now=now)
+    leads.close(session, lead, outcome=outcome, value=value, actor=_actor(principal), now=now)
     return redirect(request, f"/portal/leads/{lead_id}")
 
 

@@ -9,8 +9,8 @@ full capacity are not filtered, because the matcher reports them as exclusions. 
 than `max_candidates` qualify, a coarse score (-1 to 5) keeps the most promising.
 
 Partners with every required skill and an office within the index's largest service radius
-plus `max_km_beyond_radius`, none of whose offices is in range, are reported in
-`excluded_out_of_range`.
+plus `max_km_beyond_radius` plus `out_of_range_report_km`, none of whose offices is in range,
+are reported in `excluded_out_of_range`.
 """
 
 from __future__ import annotations
@@ -114,7 +114,8 @@ def _segment_candidates(
 ) -> _Found:
     offices = segment.offices
     beyond_km = query.max_km_beyond_radius
-    hits, distances = offices.within(query.location, offices.max_service_radius_km + beyond_km)
+    reach_km = offices.max_service_radius_km + beyond_km + query.out_of_range_report_km
+    hits, distances = offices.within(query.location, reach_km)
     live = alive[offices.row[hits]]
     hits, distances = hits[live], distances[live]
     skilled = _has_all(segment, offices.row[hits], codes.required_skills)

@@ -305,10 +305,12 @@ def lead_filters(query: LeadQuery, *, max_radius_km: float) -> list[Clause]:
 
 def lead_out_of_range(query: LeadQuery, *, max_radius_km: float) -> Clause:
     """Every required skill and an office within the largest service radius plus the lead's
-    `max_km_beyond_radius`, but no office in range (`excluded_out_of_range`)."""
+    `max_km_beyond_radius` and `out_of_range_report_km`, but no office in range
+    (`excluded_out_of_range`)."""
     beyond = query.max_km_beyond_radius
+    reach_km = max_radius_km + beyond + query.out_of_range_report_km
     filters: list[Clause] = [{"term": {"skill_names": s}} for s in query.required_skills]
-    filters.append(within_km("office_points", query.location, max_radius_km + beyond))
+    filters.append(within_km("office_points", query.location, reach_km))
     excluded = in_range(query.location, max_radius_km=max_radius_km, beyond_km=beyond)
     return {"bool": {"filter": filters, "must_not": [excluded]}}
 

@@ -157,9 +157,10 @@ def decline_lead(
 def close_lead(
     data: CloseIn, session: SessionDep, now: NowDep, principal: CurrentPrincipal, lead_id: LeadId
 ) -> LeadDetail:
-    """Report an accepted lead's deal won or lost; frees the partner's capacity."""
+    """Report an accepted lead's deal won or lost, with its value; frees the partner's capacity."""
     lead = _visible_lead(session, principal, lead_id)
-    service.close(session, lead, outcome=data.outcome, actor=_actor(principal, lead=lead), now=now)
+    actor = _actor(principal, lead=lead)
+    service.close(session, lead, outcome=data.outcome, value=data.value, actor=actor, now=now)
     return _detail(session, lead, principal)
 
 

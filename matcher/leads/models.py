@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.database import Base, BigIntPK, UTCDateTime
@@ -38,6 +38,7 @@ class Lead(Base):
     accept_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(10))  # won | lost, once closed
+    deal_value: Mapped[float | None] = mapped_column(Float)  # reported with the outcome
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ranking: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -23,14 +23,14 @@ from scoring.schemas import (
     ranked_candidates,
 )
 from scoring.scorer import Ranking, rank
-from scoring.service import lead_query
-from scoring.weights import DEFAULT_CONFIG
+from scoring.service import active_ranker, lead_query
 
 
 @dataclass(frozen=True)
 class LeadRanking:
-    weights_version: str
+    model_version: str
     location: Coordinates
+    max_km_beyond_radius: float  # the territory tolerance the lead was ranked with
     candidates: list[RankedCandidate]  # eligible, best first
     excluded: list[ExcludedCandidate]
 
@@ -44,10 +44,13 @@ def rank_lead(
     now: datetime,
     limit: int,
     reserved_for: int | None,
+    tolerance_km: float,
 ) -> LeadRanking:
     """The best `limit` eligible candidates and the excluded; with `reserved_for`, that
     partner is the only candidate and every other eligible one is an account conflict."""
-    query, ranking = _rank(session, lead, index=index, geocoder=geocoder, now=now)
+    query, ranking = _rank(
+        session, lead, index=index, geocoder=geocoder, now=now, tolerance_km=tolerance_km
+    )
     excluded = excluded_candidates(ranking)
     if reserved_for is not None:
         ranking, conflicts = _only(ranking, reserved_for)
@@ -57,8 +60,9 @@ def rank_lead(
         ]
     lat, lon = query.location
     return LeadRanking(
-        weights_version=ranking.weights_version,
+        model_version=ranking.model_version,
         location=Coordinates(lat=lat, lon=lon),
+        max_km_beyond_radius=query.max_km_beyond_radius,
         candidates=ranked_candidates(ranking, limit=limit),
         excluded=excluded,
     )
@@ -72,11 +76,14 @@ def standing_of(
     geocoder: Geocoder,
     now: datetime,
     partner_id: int,
+    tolerance_km: float,
 ) -> RankedCandidate | str | None:
     """Where one partner stands for the lead now: its ranked entry when eligible, the
     exclusion reason when excluded, None when it is no candidate at all (no such partner, or
     without the lead's required skills)."""
-    _, ranking = _rank(session, lead, index=index, geocoder=geocoder, now=now)
+    _, ranking = _rank(
+        session, lead, index=index, geocoder=geocoder, now=now, tolerance_km=tolerance_km
+    )
     kept, _ = _only(ranking, partner_id)
     if len(kept):
         return ranked_candidates(kept, limit=1)[0]
@@ -85,12 +92,20 @@ def standing_of(
 
 
 def _rank(
-    session: Session, lead: LeadIn, *, index: PartnerIndex, geocoder: Geocoder, now: datetime
+    session: Session,
+    lead: LeadIn,
+    *,
+    index: PartnerIndex,
+    geocoder: Geocoder,
+    now: datetime,
+    tolerance_km: float,
 ) -> tuple[LeadQuery, Ranking]:
-    query = lead_query(lead, geocoder=geocoder, now=now, config=DEFAULT_CONFIG)
+    """The lead's candidates ranked by the active model, as preview ranks them."""
+    query = lead_query(lead, geocoder=geocoder, now=now, tolerance_km=tolerance_km)
     candidates = index.candidates(query)
     context = candidate_context(session, candidates)
-    return query, rank(query, candidates=candidates, context=context, config=DEFAULT_CONFIG)
+    ranker = active_ranker(session)
+    return query, rank(query, candidates=candidates, context=context, ranker=ranker)
 
 
 def candidate_context(session: Session, candidates: Candidates) -> CandidateContext:

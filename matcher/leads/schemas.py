@@ -23,6 +23,7 @@ class DeclineIn(Strict):
 
 class CloseIn(Strict):
     outcome: Literal["won", "lost"]
+    value: float | None = Field(default=None, ge=0, le=1e12, description="The deal's value")
 
 
 class OverrideIn(Strict):
@@ -52,6 +53,7 @@ class LeadEventRead(BaseModel):
     at: datetime
     kind: Literal[
         "created",
+        "widened",
         "offered",
         "accepted",
         "declined",
@@ -80,6 +82,7 @@ class LeadSummary(BaseModel):
     accept_by: datetime | None
     accepted_at: datetime | None
     outcome: Literal["won", "lost"] | None
+    deal_value: float | None = Field(description="Reported when the lead was closed")
     offers: int = Field(description="How many partners it has been offered to")
     created_at: datetime
 
@@ -92,7 +95,10 @@ class LeadPage(BaseModel):
 class LeadRead(LeadSummary):
     policy: Policy
     account: Holder | None = Field(description="The customer's holder, when the account is held")
-    weights_version: str | None
+    model_version: str | None = Field(description="The ranking model that ranked the candidates")
+    max_km_beyond_radius: float | None = Field(
+        description="km beyond partners' service radii the lead was allowed (0: territories)"
+    )
     location: Coordinates | None
     candidates: list[RankedCandidate]
     excluded: list[ExcludedCandidate]
@@ -114,6 +120,7 @@ def lead_summary(lead: LeadRow) -> LeadSummary:
         accept_by=lead.accept_by,
         accepted_at=lead.accepted_at,
         outcome=lead.outcome,  # type: ignore[arg-type]
+        deal_value=lead.deal_value,
         offers=lead.offers,
         created_at=lead.created_at,
     )
@@ -126,7 +133,8 @@ def lead_read(lead: LeadRow) -> LeadRead:
         **lead_summary(lead).model_dump(),
         policy=lead.policy,  # type: ignore[arg-type]
         account=snapshot.get("account"),  # type: ignore[arg-type]
-        weights_version=snapshot.get("weights_version"),
+        model_version=snapshot.get("model_version", snapshot.get("weights_version")),
+        max_km_beyond_radius=snapshot.get("max_km_beyond_radius"),
         location=snapshot.get("location"),  # type: ignore[arg-type]
         candidates=snapshot.get("candidates", []),
         excluded=snapshot.get("excluded", []),

@@ -27,7 +27,9 @@ from matcher.leads.models import ACCEPTED, DIRECT, OFFERED, UNASSIGNED, Lead, Le
 from matcher.leads.policy import offer_order
 from matcher.leads.ranking import LeadRanking, rank_lead, standing_of
 from matcher.leads.schemas import Actor, AssignIn
+from scoring import examples
 from scoring.schemas import LeadIn, RankedCandidate
+from scoring.service import require_known_names
 
 SYSTEM = Actor(role="system", key_id=None, on_behalf_of_partner_id=None)
 BALANCE_WINDOW = timedelta(days=30)
@@ -52,6 +54,7 @@ def create_lead(
     Everything is read (conflict check, ranking) before the first write, so the write
     transaction stays short; on SQLite it holds the one database-wide write lock.
     """
+    require_known_names(session, lead)
     check = accounts.check(
         session,
         name=lead.customer.name,
@@ -72,6 +75,7 @@ def create_lead(
             now=now,
             limit=routing.limit,
             reserved_for=reserved_for,
+            tolerance_km=routing.settings.lead_radius_tolerance_km,
         )
     row = Lead(
         title=lead.title,
@@ -89,10 +93,23 @@ def create_lead(
     session.add(row)
     session.flush()
     _record(session, row, kind="created", actor=actor, now=now)
+    if lead.max_km_beyond_radius is not None:
+        widened = f"{lead.max_km_beyond_radius:g} km beyond service radius"
+        _record(session, row, kind="widened", actor=actor, now=now, reason=widened)
+    if ranking is not None:
+        examples.record_ranking(
+            session,
+            lead_id=row.id,
+            candidates=ranking.candidates,
+            model_version=ranking.model_version,
+            routed_at=now,
+        )
     if direct:
         _finish(session, row, status=DIRECT, reason="direct_account", now=now)
     elif reserved_for is not None and ranking is not None and not ranking.candidates:
         _finish(session, row, status=UNASSIGNED, reason="reserved_partner_ineligible", now=now)
+    elif ranking is not None and _nobody_in_range(ranking):
+        _finish(session, row, status=UNASSIGNED, reason="no_partner_in_range", now=now)
     else:
         offer_next(session, row, settings=routing.settings, now=now)
     return row
@@ -133,6 +150,7 @@ def accept(session: Session, lead: Lead, *, actor: Actor, now: datetime) -> Lead
     _claim(session, lead, now=now)
     lead.status, lead.accepted_at = ACCEPTED, now
     repository.count_outcome(session, partner_id, accepted=1)
+    examples.record_response(session, lead_id=lead.id, partner_id=partner_id, response=ACCEPTED)
     _record(session, lead, kind="accepted", actor=actor, now=now, partner_id=partner_id)
     return lead
 
@@ -158,13 +176,24 @@ def expire(session: Session, lead: Lead, *, settings: Settings, now: datetime) -
     return True
 
 
-def close(session: Session, lead: Lead, *, outcome: str, actor: Actor, now: datetime) -> Lead:
-    """The partner reports the deal won or lost; its capacity is freed."""
+def close(
+    session: Session,
+    lead: Lead,
+    *,
+    outcome: str,
+    value: float | None,
+    actor: Actor,
+    now: datetime,
+) -> Lead:
+    """The partner reports the deal won or lost (and its value); its capacity is freed."""
     if lead.status != ACCEPTED or lead.outcome is not None or lead.assigned_partner_id is None:
         raise Conflict(f"lead {lead.id} is not an accepted, open lead")
     partner_id = lead.assigned_partner_id
     _claim(session, lead, now=now)
-    lead.outcome, lead.closed_at = outcome, now
+    lead.outcome, lead.closed_at, lead.deal_value = outcome, now, value
+    examples.record_outcome(
+        session, lead_id=lead.id, partner_id=partner_id, outcome=outcome, deal_value=value
+    )
     repository.release_capacity(session, partner_id)
     repository.count_outcome(session, partner_id, closed=1, won=int(outcome == "won"))
     _record(
@@ -281,6 +310,7 @@ def _require_eligible(
         geocoder=routing.geocoder,
         now=now,
         partner_id=partner_id,
+        tolerance_km=routing.settings.lead_radius_tolerance_km,
     )
     if standing is None:
         raise InvalidInput.field(
@@ -303,12 +333,19 @@ def _snapshot(ranking: LeadRanking | None, *, holder: Holder | None) -> dict[str
     snapshot: dict[str, Any] = {"account": holder.model_dump(mode="json") if holder else None}
     if ranking is not None:
         snapshot.update(
-            weights_version=ranking.weights_version,
+            model_version=ranking.model_version,
+            max_km_beyond_radius=ranking.max_km_beyond_radius,
             location=ranking.location.model_dump(),
             candidates=[c.model_dump(mode="json") for c in ranking.candidates],
             excluded=[e.model_dump(mode="json") for e in ranking.excluded],
         )
     return snapshot
+
+
+def _nobody_in_range(ranking: LeadRanking) -> bool:
+    """No candidate at all, and nobody left out but for distance: no partner serves the
+    lead's place (a channel manager's case, not a capacity or profile problem)."""
+    return not ranking.candidates and all(e.reason == "out_of_range" for e in ranking.excluded)
 
 
 def _exclude_at_capacity(lead: Lead, partner_ids: list[int]) -> None:
@@ -347,6 +384,7 @@ def _offer(
     lead.offers += 1
     lead.offered_at, lead.accept_by, lead.updated_at = now, _deadline(now, settings), now
     _record(session, lead, kind="offered", actor=actor, now=now, partner_id=partner_id)
+    examples.record_offer(session, lead_id=lead.id, partner_id=partner_id)
 
 
 def _withdraw(
@@ -357,6 +395,9 @@ def _withdraw(
     assert partner_id is not None
     repository.release_capacity(session, partner_id)
     _record(session, lead, kind=kind, actor=actor, now=now, partner_id=partner_id, reason=reason)
+    examples.record_response(
+        session, lead_id=lead.id, partner_id=partner_id, response=kind, reason=reason
+    )
     lead.assigned_partner_id, lead.offered_at, lead.accept_by = None, None, None
 
 

@@ -30,6 +30,17 @@ def status_counts(
     }
 
 
+def outcomes(session: Session, *, start: datetime, end: datetime) -> dict[str, tuple[int, float]]:
+    """Per closed outcome (won, lost): (leads, sum of the reported deal values)."""
+    query = (
+        select(Lead.outcome, func.count(), func.coalesce(func.sum(Lead.deal_value), 0.0))
+        .where(Lead.created_at >= start, Lead.created_at < end, Lead.outcome.is_not(None))
+        .group_by(Lead.outcome)
+    )
+    rows = session.execute(query)
+    return {str(outcome): (n, float(value or 0.0)) for outcome, n, value in rows}
+
+
 def acceptance_times(session: Session, *, start: datetime, end: datetime) -> list[float]:
     """Seconds from creation to acceptance of each accepted lead."""
     query = select(Lead.created_at, Lead.accepted_at).where(

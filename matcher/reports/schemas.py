@@ -12,6 +12,14 @@ class Percentiles(BaseModel):
     p90: float
 
 
+class Outcomes(BaseModel):
+    won: int = Field(description="Accepted leads closed as won")
+    lost: int = Field(description="Accepted leads closed as lost")
+    win_rate: float | None = Field(description="0-1: won among the closed")
+    won_value: float = Field(description="Sum of the deal values reported with the wins")
+    lost_value: float = Field(description="Sum of the deal values reported with the losses")
+
+
 class PartnerLeads(BaseModel):
     partner_id: int
     leads: int
@@ -28,6 +36,7 @@ class RoutingReport(BaseModel):
     time_to_accept_seconds: Percentiles | None = Field(
         description="From creation to acceptance (linear interpolation between ranks)"
     )
+    outcomes: Outcomes = Field(description="How the accepted leads that closed ended")
     reassignments: int = Field(description="Offers after a lead's first (declines, timeouts)")
     leads_per_partner: list[PartnerLeads] = Field(description="Distinct leads offered, most first")
     gini: float | None = Field(

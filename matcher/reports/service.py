@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from api.errors import InvalidInput
 from matcher.leads.schemas import LeadStatus
 from matcher.reports import repository
-from matcher.reports.schemas import PartnerLeads, Percentiles, RoutingReport
+from matcher.reports.schemas import Outcomes, PartnerLeads, Percentiles, RoutingReport
 
 STATUSES: tuple[LeadStatus, ...] = ("offered", "accepted", "unassigned", "direct")
 
@@ -24,6 +24,8 @@ def routing_report(session: Session, *, start: datetime, end: datetime) -> Routi
     offered = sum(row[1] for row in counts.values())
     times = np.array(repository.acceptance_times(session, start=start, end=end))
     per_partner = repository.leads_per_partner(session, start=start, end=end)
+    closed = repository.outcomes(session, start=start, end=end)
+    (won, won_value), (lost, lost_value) = closed.get("won", (0, 0.0)), closed.get("lost", (0, 0.0))
     return RoutingReport(
         start=start,
         end=end,
@@ -35,6 +37,13 @@ def routing_report(session: Session, *, start: datetime, end: datetime) -> Routi
         )
         if len(times)
         else None,
+        outcomes=Outcomes(
+            won=won,
+            lost=lost,
+            win_rate=won / (won + lost) if won + lost else None,
+            won_value=won_value,
+            lost_value=lost_value,
+        ),
         reassignments=sum(row[2] for row in counts.values()),
         leads_per_partner=[PartnerLeads(partner_id=p, leads=n) for p, n in per_partner],
         gini=gini([n for _, n in per_partner]),

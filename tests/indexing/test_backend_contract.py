@@ -36,6 +36,8 @@ from tests.indexing.opensearch.conftest import (  # noqa: F401 (fixtures)
     sync_config,
 )
 
+CKA = "Certified Kubernetes Administrator (CKA)"  # what the profile's "CKA" resolves to
+
 MUNICH = (48.137, 11.575)
 AUGSBURG = (48.3705, 10.8978)
 BERLIN = (52.52, 13.405)
@@ -129,7 +131,7 @@ class TestSearch:
         assert ranked(result) == [ids["munich"], ids["augsburg"]]  # stale hidden, by level
         assert result.total == 2
         assert result.facets["skill"] == {AWS: 2, "Kubernetes": 1}
-        assert result.facets["certification"] == {"AWS SA": 1, "CKA": 1}  # active only
+        assert result.facets["certification"] == {"AWS SA": 1, CKA: 1}  # active only
         assert result.facets["tier"] == {"gold": 1, "silver": 1}
         assert result.facets["country"] == {"DE": 2}
 
@@ -151,7 +153,7 @@ class TestSearch:
         self, backend: PartnerIndex, ids: dict[str, int]
     ) -> None:
         assert ranked(search(backend, certifications=("AWS SA",))) == [ids["munich"]]
-        assert ranked(search(backend, certifications=("CKA",))) == [ids["augsburg"]]
+        assert ranked(search(backend, certifications=(CKA,))) == [ids["augsburg"]]
 
     def test_stale_partners_only_on_request(
         self, backend: PartnerIndex, ids: dict[str, int]
@@ -204,10 +206,11 @@ class TestCandidates:
             required_certifications=("AWS SA",),
             industry="Manufacturing",
             language="de",
+            max_km_beyond_radius=500.0,
         )
         found = backend.candidates(lead)
         # Augsburg's office (30 km) is 57.5 km away, 27.5 km beyond its service area and so
-        # within the default max_km_beyond_radius (500 km): a candidate, ranked by coarse score
+        # within the lead's max_km_beyond_radius (500 km): a candidate, ranked by coarse score
         # (4.4, 3, 0.945 with proximity -27.5 / 500). Berlin-Hamburg lacks AWS.
         assert found.partner_ids.tolist() == [ids["munich"], ids["stale"], ids["augsburg"]]
         assert found.required_skill_levels.tolist() == [[4], [4], [2]]

@@ -19,6 +19,8 @@ from profiles.taxonomy import canonical_skill
 from tests.conftest import ClientAs
 from tests.factories import create_partner, location
 
+CKA = "Certified Kubernetes Administrator (CKA)"  # what the profile's "CKA" resolves to
+
 AUGSBURG = "48.3705,10.8978"
 LEIPZIG = "51.34,12.37"
 TODAY = datetime.now(UTC).date()
@@ -186,7 +188,7 @@ class TestFacetsAndPaging:
         page = search(client, skills="AWS", limit=1)
         assert page["total"] == 2 and len(page["items"]) == 1
         assert page["facets"]["skill"] == {AWS: 2, K8S: 1}
-        assert page["facets"]["certification"] == {"AWS SA": 1, "CKA": 1}  # active only
+        assert page["facets"]["certification"] == {"AWS SA": 1, CKA: 1}  # active only
         assert page["facets"]["tier"] == {"gold": 1, "silver": 1}
         assert page["facets"]["country"] == {"DE": 2}
         assert page["facets"]["industry"] == {"Manufacturing": 1, "Retail": 1}
@@ -225,7 +227,7 @@ class TestFacetsAndPaging:
         staff = {"freshness"} if role in (Role.MANAGER, Role.ADMIN) else set()
         assert set(item) == set(PartnerPublic.model_fields) | {"score", "distance_km"} | staff
         # No capacity, external id, version or timestamps; only active certifications.
-        assert item["certifications"] == [{"name": "CKA", "issuer": "Vendor", "expires_at": None}]
+        assert item["certifications"] == [{"name": CKA, "issuer": "Vendor", "expires_at": None}]
 
 
 def _b64(text: str) -> str:

@@ -55,6 +55,26 @@ class TestRoutingReport:
         assert report["gini"] == pytest.approx(6 / 21)
         assert report["unassigned_reasons"] == {"max_offers_reached": 1}
 
+    def test_won_and_lost_deals_with_their_values(self, client: TestClient, clock: Clock) -> None:
+        skilled_partner(client, aws_level=5)
+        window = {"from": clock.now.isoformat(), "to": (clock.now + timedelta(1)).isoformat()}
+        won, lost, open_ = (post_lead(client)["id"] for _ in range(3))
+        for lead in (won, lost, open_):
+            accept(client, lead)
+        for lead, outcome, value in ((won, "won", 120_000), (lost, "lost", 40_000)):
+            closed = client.post(
+                f"/v1/leads/{lead}/close", json={"outcome": outcome, "value": value}
+            )
+            assert closed.json()["deal_value"] == value
+        report = client.get("/v1/reports/routing", params=window).json()
+        assert report["outcomes"] == {
+            "won": 1,
+            "lost": 1,
+            "win_rate": 0.5,
+            "won_value": 120_000,
+            "lost_value": 40_000,
+        }
+
     def test_an_empty_window(self, client: TestClient) -> None:
         report = client.get("/v1/reports/routing").json()
         assert report["leads"] == 0

@@ -52,10 +52,10 @@ class TestRoutedAtOnce:
         assert detail["history"][0]["actor"]["role"] == "admin"
         assert detail["history"][1]["actor"]["role"] == "system"
 
-    def test_without_eligible_partners_the_lead_is_unassigned(self, client: TestClient) -> None:
+    def test_without_a_partner_in_range_the_lead_is_unassigned(self, client: TestClient) -> None:
         skilled_partner(client, aws_level=5, locations=[_far_away()])
         lead = post_lead(client)
-        assert (lead["status"], lead["reason"]) == ("unassigned", "no_eligible_partner")
+        assert (lead["status"], lead["reason"]) == ("unassigned", "no_partner_in_range")
         assert lead["candidates"] == []
 
     def test_a_missing_certification_excludes(self, client: TestClient) -> None:

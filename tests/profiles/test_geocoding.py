@@ -70,7 +70,9 @@ class TestOfflineGeocoder:
     def test_coordinates_are_read_directly(
         self, geocoder: OfflineGeocoder, text: str, expected: tuple[float, float] | None
     ) -> None:
-        assert resolve_place(geocoder, text) == expected
+        place = resolve_place(geocoder, text)
+        assert (place and (place.lat, place.lon)) == expected
+        assert place is None or (place.name, place.country) == (None, None)
 
 
 class TestConfiguredGeocoder:

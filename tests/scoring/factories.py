@@ -73,7 +73,8 @@ def make_candidates(lead: LeadQuery, n: int = 1, **columns: Any) -> Candidates:
 
 @st.composite
 def candidate_row(draw: st.DrawFn, lead: LeadQuery) -> dict[str, Any]:
-    """Arbitrary features of one eligible candidate (fresh or due, certified, in range)."""
+    """Arbitrary features of one eligible candidate (fresh or due, certified, within its
+    office's service radius)."""
 
     def flags(count: int) -> list[bool]:
         return draw(st.lists(st.booleans(), min_size=count, max_size=count))
@@ -84,7 +85,7 @@ def candidate_row(draw: st.DrawFn, lead: LeadQuery) -> dict[str, Any]:
     radius = draw(st.floats(1.0, 500.0))
     return {
         "service_radius_km": radius,
-        "distance_km": draw(st.floats(0.0, radius + 400.0)),
+        "distance_km": draw(st.floats(0.0, radius)),
         "required_skill_levels": levels(len(lead.required_skills)),
         "required_skill_verified": flags(len(lead.required_skills)),
         "preferred_skill_levels": levels(len(lead.preferred_skills)),

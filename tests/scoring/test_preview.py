@@ -109,7 +109,7 @@ class TestObviousRanking:
             assert munich_market[loser] not in ranked[:1]
         winner = result["candidates"][0]
         assert winner["distance_km"] < 1
-        assert result["weights_version"] == "2026-11-1"
+        assert result["model_version"] == "hand-2026-11-2"
         assert result["location"] == {
             "lat": pytest.approx(48.137, abs=0.05),
             "lon": pytest.approx(11.575, abs=0.05),
@@ -173,10 +173,16 @@ class TestObviousRanking:
 
 
 class TestBeyondTheServiceArea:
-    def test_a_partner_serving_another_city_ranks_below_with_less_distance_credit(
+    def test_a_partner_serving_another_city_is_out_of_range(
         self, client: TestClient, munich_market: dict[str, int]
     ) -> None:
-        candidates = preview(client, lead())["candidates"]
+        result = preview(client, lead())
+        assert munich_market["berlin"] not in [c["partner_id"] for c in result["candidates"]]
+
+    def test_a_lead_widening_its_search_ranks_it_below_with_little_distance_credit(
+        self, client: TestClient, munich_market: dict[str, int]
+    ) -> None:
+        candidates = preview(client, lead(max_km_beyond_radius=500))["candidates"]
         ranked = [candidate["partner_id"] for candidate in candidates]
         assert ranked.index(munich_market["berlin"]) > ranked.index(munich_market["munich"])
         berlin = candidates[ranked.index(munich_market["berlin"])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -92,30 +93,37 @@ class TestDistance:
         if 2 in ranking.partner_ids:
             assert score_of(ranking, 2) <= score_of(ranking, 1)
 
-    @given(lead_and_row(), st.floats(0, 100), st.floats(10, 300))
-    def test_leaving_the_service_area_costs_score(
+    @given(lead_and_row(), st.floats(0, 100), st.floats(0.01, 300))
+    def test_beyond_the_service_area_a_partner_is_out_of_range(
         self, case: tuple[LeadQuery, dict[str, Any]], inside: float, beyond: float
     ) -> None:
         lead, row = case
         row["service_radius_km"] = 100.0
         row["distance_km"] = inside
         ranking = rank(lead, candidates=pair(lead, row, distance_km=100.0 + beyond))
-        assert score_of(ranking, 2) < score_of(ranking, 1)
+        assert ranking.partner_ids.tolist() == [1]
+        assert excluded_reasons(ranking) == {2: "out_of_range"}
 
-    def test_inside_the_service_radius_distance_earns_full_credit(self) -> None:
+    def test_a_tolerance_widens_the_territory_by_exactly_its_km(self) -> None:
         lead = lead_query()
-        candidates = make_candidates(lead, 2, distance_km=[1.0, 99.0], service_radius_km=100.0)
+        candidates = make_candidates(lead, distance_km=130.0, service_radius_km=100.0)
+        assert len(rank(replace(lead, max_km_beyond_radius=30.0), candidates=candidates)) == 1
+        narrower = replace(lead, max_km_beyond_radius=29.9)
+        assert len(rank(narrower, candidates=candidates)) == 0
+
+    def test_inside_the_service_area_the_nearer_partner_scores_higher(self) -> None:
+        lead = lead_query()
+        candidates = make_candidates(lead, 2, distance_km=[110.0, 5.0], service_radius_km=150.0)
         ranking = rank(lead, candidates=candidates)
-        distance = FEATURES.index("distance")
-        assert ranking.values[:, distance].tolist() == [1.0, 1.0]
-        assert ranking.partner_ids.tolist() == [1, 2]  # equal scores: the nearer first
+        assert ranking.partner_ids.tolist() == [2, 1]
+        assert ranking.scores[0] - ranking.scores[1] > 0.05
 
-    def test_distance_credit_halves_at_the_configured_scale(self) -> None:
+    def test_distance_credit_halves_every_half_life_from_the_office(self) -> None:
         lead = lead_query()
-        config = ScoringConfig(distance_scale_km=40.0)
-        candidates = make_candidates(lead, distance_km=140.0, service_radius_km=100.0)
+        config = ScoringConfig(distance_half_life_km=40.0)
+        candidates = make_candidates(lead, 2, distance_km=[40.0, 80.0], service_radius_km=100.0)
         ranking = rank(lead, candidates=candidates, config=config)
-        assert ranking.values[0, FEATURES.index("distance")] == pytest.approx(0.5)
+        assert ranking.values[:, FEATURES.index("distance")] == pytest.approx([0.5, 0.25])
 
 
 class TestExplanation:
@@ -134,7 +142,7 @@ class TestExplanation:
 
     def test_a_perfect_candidate_scores_one(self) -> None:
         lead = lead_query(preferred_skills=0)
-        candidates = make_candidates(lead, required_skill_levels=5, tier=3)
+        candidates = make_candidates(lead, required_skill_levels=5, tier=3, distance_km=0.0)
         history = PerformanceHistory(
             offered=np.array([10**9]),
             accepted=np.array([10**9]),
@@ -324,7 +332,7 @@ class TestConfiguration:
         weights = DEFAULT_CONFIG.weights.as_array()
         assert weights.sum() == pytest.approx(1.0)
         assert len(weights) == len(FEATURES)
-        assert DEFAULT_CONFIG.version == "2026-11-1"
+        assert DEFAULT_CONFIG.version == "2026-11-2"
 
     @pytest.mark.parametrize(
         "overrides", [{"required_skills": 0.5}, {"distance": -0.1, "required_skills": 0.5}]
@@ -336,5 +344,5 @@ class TestConfiguration:
             FeatureWeights(**overrides)
 
     def test_nonsense_parameters_are_refused(self) -> None:
-        with pytest.raises(ValueError, match="distance_decay"):
-            ScoringConfig(distance_decay=1.5)
+        with pytest.raises(ValueError, match="distance_half_life_km"):
+            ScoringConfig(distance_half_life_km=0.0)

@@ -14,6 +14,7 @@ from tests.indexing.factories import AUGSBURG, BERLIN, Cert, Office, add_partner
 
 NEAR_MUNICH = (48.15, 11.58)
 # 556 km north of NEAR_MUNICH: beyond any 20 km service radius + 500 km, within 100 + 500 km.
+WIDE_KM = 500.0  # how far beyond their radius these retrieval tests let partners be
 ALTMARK = Office(53.15, 11.58, service_radius_km=20.0)
 
 
@@ -53,6 +54,7 @@ class TestCandidates:
                 on_date=date.today(), location=NEAR_MUNICH, required_skills=("AWS",),
                 preferred_skills=("Kubernetes",), required_certifications=("AWS SA",),
                 industry="Retail", products=("Cloud", "Network"), language="de",
+                max_km_beyond_radius=WIDE_KM,
             )
         )  # fmt: skip
         assert found.partner_ids.tolist() == [munich, stale, augsburg]
@@ -90,7 +92,9 @@ class TestBeyondTheServiceRadius:
             Office(49.5, 11.58, service_radius_km=200),
         )
         partner = add_partner(store, name="Two offices", now=now, offices=[small, large])
-        found = open_index().candidates(LeadQuery(on_date=date.today(), location=NEAR_MUNICH))
+        found = open_index().candidates(
+            LeadQuery(on_date=date.today(), location=NEAR_MUNICH, max_km_beyond_radius=WIDE_KM)
+        )
         assert found.partner_ids.tolist() == [partner]
         assert found.service_radius_km.tolist() == [200.0]
         assert found.distance_km.tolist() == pytest.approx([150.1], abs=0.5)
@@ -101,7 +105,7 @@ class TestBeyondTheServiceRadius:
         serving = add_partner(store, name="Munich", now=now)
         augsburg = add_partner(store, name="Augsburg", now=now, offices=[AUGSBURG])
         index = open_index()
-        lead = LeadQuery(on_date=date.today(), location=NEAR_MUNICH)
+        lead = LeadQuery(on_date=date.today(), location=NEAR_MUNICH, max_km_beyond_radius=WIDE_KM)
         assert index.candidates(lead).partner_ids.tolist() == [serving, augsburg]
         strict = index.candidates(replace(lead, max_km_beyond_radius=0.0))
         assert strict.partner_ids.tolist() == [serving]
@@ -117,6 +121,11 @@ class TestBeyondTheServiceRadius:
             store, name="Wide area", now=now, offices=[Office(48.3, 11.0, service_radius_km=400.0)]
         )
         found = open_index().candidates(
-            LeadQuery(on_date=date.today(), location=NEAR_MUNICH, max_candidates=1)
+            LeadQuery(
+                on_date=date.today(),
+                location=NEAR_MUNICH,
+                max_candidates=1,
+                max_km_beyond_radius=WIDE_KM,
+            )
         )
         assert found.partner_ids.tolist() == [serving]
