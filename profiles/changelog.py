@@ -11,6 +11,7 @@ to wait on a gap, however long the transaction that wrote an entry ran.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,12 +73,20 @@ def head(connection: Connection | Session) -> int:
 
 
 def entries_after(
-    connection: Connection | Session, *, after: int, limit: int, upto: int | None = None
+    connection: Connection | Session,
+    *,
+    after: int,
+    limit: int,
+    upto: int | None = None,
+    also: Sequence[int] = (),
 ) -> list[Change]:
-    """Up to `limit` entries with seq > `after` (and <= `upto` if given), in seq order."""
+    """Up to `limit` entries with seq > `after` (and <= `upto` if given), or among `also`
+    (seqs a follower still waits for), in seq order."""
     condition = ChangeLogEntry.seq > after
     if upto is not None:
         condition &= ChangeLogEntry.seq <= upto
+    if also:
+        condition |= ChangeLogEntry.seq.in_(list(also))
     rows = connection.execute(
         select(
             ChangeLogEntry.seq, ChangeLogEntry.partner_id, ChangeLogEntry.op, ChangeLogEntry.version

@@ -33,6 +33,7 @@ from indexing.opensearch.indexes import (
     write_checkpoint,
 )
 from indexing.opensearch.sync import ChangeShipper, SyncConfig, ship_all
+from profiles import changelog
 
 
 class ReindexCountMismatch(RuntimeError):
@@ -60,7 +61,7 @@ def reindex(
     """Build a new index from the store, verify it, swap the alias; see the module docstring."""
     ensure_layout(client, names)
     with sessions() as session:
-        head = store.max_seq(session)
+        head = changelog.head(session)
     index = create_next_index(client, names)
     with sessions() as session:
         ship_all(
@@ -72,7 +73,7 @@ def reindex(
     verified = None
     for _ in range(max_attempts):
         with sessions() as session:
-            shipper.catch_up(until_seq=store.max_seq(session))
+            shipper.catch_up(until_seq=changelog.head(session))
         verified = verify(client, sessions=sessions, index=index, seq=shipper.checkpoint())
         if verified.holds:
             dropped = swap_alias(client, names, to_index=index)

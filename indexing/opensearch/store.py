@@ -1,4 +1,4 @@
-"""The store reads this backend needs: change-log entries, partners by id, all partners."""
+"""The store reads this backend needs besides the change log: partners by id, all partners."""
 
 from __future__ import annotations
 
@@ -9,35 +9,6 @@ from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from profiles.models import ChangeLogEntry, Partner
-
-
-@dataclass(frozen=True)
-class Change:
-    seq: int
-    partner_id: int
-    op: str  # "upsert" | "delete"
-    version: int
-
-
-def changes(session: Session, *, after: int, among: Sequence[int], limit: int) -> list[Change]:
-    """Change-log entries with seq > `after` or in `among` (late commits), in seq order."""
-    condition = ChangeLogEntry.seq > after
-    if among:
-        condition = condition | ChangeLogEntry.seq.in_(list(among))
-    rows = session.execute(
-        select(
-            ChangeLogEntry.seq, ChangeLogEntry.partner_id, ChangeLogEntry.op, ChangeLogEntry.version
-        )
-        .where(condition)
-        .order_by(ChangeLogEntry.seq)
-        .limit(limit)
-    )
-    return [Change(int(seq), int(pid), op, int(version)) for seq, pid, op, version in rows]
-
-
-def max_seq(session: Session) -> int:
-    """The highest committed change-log seq (0 for an empty log)."""
-    return int(session.scalar(select(func.max(ChangeLogEntry.seq))) or 0)
 
 
 def partners_by_id(session: Session, ids: Sequence[int]) -> list[Partner]:

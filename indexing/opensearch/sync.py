@@ -32,6 +32,7 @@ from indexing.opensearch.indexes import (
     read_checkpoint,
     write_checkpoint,
 )
+from profiles import changelog
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class ChangeShipper:
     def lag(self) -> int:
         """Change-log entries committed but not yet covered by the checkpoint (0 = caught up)."""
         with self._sessions() as session:
-            head = store.max_seq(session)
+            head = changelog.head(session)
         return max(0, head - self.checkpoint())
 
     def catch_up(self, *, max_rounds: int | None = None, until_seq: int | None = None) -> int:
@@ -132,10 +133,10 @@ class ChangeShipper:
         index = self.target()
         progress = self._state(index)
         with self._sessions() as session:
-            entries = store.changes(
+            entries = changelog.entries_after(
                 session,
                 after=progress.high,
-                among=progress.missing(),
+                also=progress.missing(),
                 limit=self._config.batch_size,
             )
             # Through the alias (unless pinned), so a reindex's swap can never strand a write.
@@ -165,7 +166,7 @@ class ChangeShipper:
         return progress
 
 
-def _actions(session: Session, *, index: str, entries: list[store.Change]) -> list[Action]:
+def _actions(session: Session, *, index: str, entries: list[changelog.Change]) -> list[Action]:
     """One action per partner named by `entries`: its current row, or its newest delete."""
     deletes: dict[int, int] = {}
     for entry in entries:

@@ -7,11 +7,11 @@ import threading
 from opensearchpy import OpenSearch
 from sqlalchemy.orm import Session, sessionmaker
 
-from indexing.opensearch import store
 from indexing.opensearch.backend import OpenSearchIndex
 from indexing.opensearch.indexes import IndexNames
 from indexing.opensearch.reindex import reindex, verify
 from indexing.opensearch.sync import SyncConfig
+from profiles import changelog
 from tests.indexing import writes
 from tests.indexing.opensearch.test_sync import indexed_versions, wait_for
 
@@ -105,4 +105,4 @@ class TestVerification:
 
 def _head(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
-        return store.max_seq(session)
+        return changelog.head(session)
