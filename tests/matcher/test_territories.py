@@ -103,8 +103,9 @@ class TestWidening:
 def test_a_configured_tolerance_admits_partners_just_beyond_their_radius(
     database_url: str, clean_db: Engine, tmp_path: Path
 ) -> None:
-    env = {"PARTNERMATCH_LEAD_RADIUS_TOLERANCE_KM": "5"}
-    with served(clean_db, database_url=database_url, index_dir=tmp_path / "i", env=env) as client:
+    with served(
+        clean_db, database_url=database_url, index_dir=tmp_path / "i", lead_radius_tolerance_km=5
+    ) as client:
         edge = add_partner(client)
         lead = route(client, lead_at(RADIUS_KM + 3))
         assert lead["assigned_partner_id"] == edge, lead

@@ -3,25 +3,18 @@ directory, and the HTTP helpers the page tests set their scene with (through the
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-READY_TIMEOUT_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from api.access.models import Role
+from api.access.service import issue_key
+from api.database import make_engine, make_sessionmaker, transaction, upgrade_database
+from bench.server import Server as Serve
 
 
 @dataclass
@@ -30,8 +23,7 @@ class Server:
 
     url: str
     admin_key: str
-    process: subprocess.Popen[bytes]
-    env: dict[str, str] = field(repr=False)
+    process: Serve = field(repr=False)
 
     def api(self, key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key or self.admin_key}"}
@@ -51,58 +43,28 @@ class Server:
         return str(self.post("/v1/keys", {"name": "console", "role": "manager"})["key"])
 
 
-def cli() -> str:
-    found = shutil.which("partnermatch", path=str(Path(sys.executable).parent))
-    assert found is not None, "the partnermatch command is not installed in this environment"
-    return found
-
-
 def start_server(workdir: Path) -> Server:
-    """Migrate a fresh store, issue an admin key with the CLI, serve, and wait until ready."""
-    env = {
-        **os.environ,
-        "PARTNERMATCH_DATABASE_URL": f"sqlite:///{workdir / 'pages.db'}",
-        "PARTNERMATCH_INDEX_DIR": str(workdir / "index"),
-        "PARTNERMATCH_INDEX_POLL_SECONDS": "0.1",
-    }
-    created = subprocess.run(
-        [cli(), "keys", "create", "--role", "admin", "--name", "page-tests"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    admin_key = created.stdout.strip().splitlines()[-1]
-    port = free_port()
-    log = (workdir / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [cli(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"serve exited: {(workdir / 'serve.log').read_text()}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return Server(url=url, admin_key=admin_key, process=process, env=env)
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("partnermatch serve did not become ready")
+    """Migrate a fresh store, issue an admin key, serve, and wait until ready."""
+    url = f"sqlite:///{workdir / 'pages.db'}"
+    store = make_engine(url)
+    upgrade_database(store)
+    with transaction(make_sessionmaker(store)) as session:
+        admin = issue_key(
+            session, name="page-tests", role=Role.ADMIN, partner_id=None, now=datetime.now(UTC)
+        )
+    store.dispose()
+    process = Serve(
+        log_dir=workdir,
+        database_url=url,
+        index_dir=workdir / "index",
+        index_poll_seconds=0.1,
+        rate_limit="off",  # the tests set their scene faster than a visitor clicks
+    ).start()
+    return Server(url=process.url, admin_key=admin.secret, process=process)
 
 
 def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+    server.process.stop()
 
 
 def wait_indexed(server: Server) -> None:
