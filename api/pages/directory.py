@@ -30,6 +30,8 @@ router = APIRouter(include_in_schema=False, dependencies=[page_rule()])
 
 Many = Annotated[list[str], Query()]
 PAGE_SIZE = 20
+# Filters the search takes one value of (radio buttons); the others take several (checkboxes).
+SINGLE_VALUED = frozenset({"industry", "language"})
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -82,6 +84,7 @@ def directory(
         # the filters as the search understood them, so facet values match ("aws" -> its name)
         form.update(skills=list(query.skills), tier=list(query.tier))
         form["industry"] = query.industry or ""
+        form["language"] = query.language or ""
         page = search.search_directory(session, index, found, views=request.app.state.public_views)
     except PartnerMatchError as error:
         errors = {d["field"]: d["message"] for d in error.details} or {"q": error.message}
@@ -97,6 +100,7 @@ def directory(
         else None,
         "previous_url": _previous_url(shared, back) if cursor else None,
         "facet_links": _facet_links(page, shared) if page else {},
+        "single_valued": SINGLE_VALUED,
     }
     partial = request.headers.get("HX-Request") == "true"
     return render(request, "directory_results.html" if partial else "directory.html", context)
@@ -166,6 +170,7 @@ def _facet_links(page: SearchPage, shared: dict[str, Any]) -> dict[str, list[dic
         "skill": "skills",
         "certification": "certifications",
         "industry": "industry",
+        "language": "language",
         "tier": "tier",
     }
     links: dict[str, list[dict[str, Any]]] = {}
@@ -177,7 +182,7 @@ def _facet_links(page: SearchPage, shared: dict[str, Any]) -> dict[str, list[dic
 
 def _toggle(shared: dict[str, Any], param: str, value: str, count: int) -> dict[str, Any]:
     params = dict(shared)
-    if param == "industry":
+    if param in SINGLE_VALUED:
         chosen = params.get(param) == value
         params[param] = None if chosen else value
     else:

@@ -247,7 +247,7 @@ def relevance(
     return np.asarray(total / weight, dtype=np.float64)
 
 
-FACETS = ("skill", "certification", "industry", "tier", "country")
+FACETS = ("skill", "certification", "industry", "language", "tier", "country")
 
 
 def facet_counts(segment: Segment, matched: Matches, *, today: float) -> dict[str, np.ndarray]:

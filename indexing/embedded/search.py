@@ -179,6 +179,7 @@ def _facets(
         "skill": catalog.skills,
         "certification": catalog.certifications,
         "industry": catalog.industries,
+        "language": catalog.languages,
         "country": catalog.countries,
     }
     totals = {

@@ -238,6 +238,7 @@ class Segment:
             {
                 "skill": self.skills.by_partner,
                 "industry": self.industries.by_partner,
+                "language": self.languages.by_partner,
                 "country": self.countries.by_partner,
                 "tier": tier,
             },

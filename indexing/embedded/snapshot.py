@@ -25,7 +25,7 @@ from indexing.embedded.sync import Position
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # 2: offices by distinct point; 3: padded facet tables; 4: position
+FORMAT_VERSION = 5  # 2: offices by point; 3: padded facets; 4: position; 5: language facet
 _DATA = "snapshot.joblib"
 _MANIFEST = "snapshot.json"
 

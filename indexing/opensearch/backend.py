@@ -332,12 +332,13 @@ def _facets(aggregations: dict[str, Any]) -> dict[str, dict[str, int]]:
     """Facet buckets as {facet: {value: partners}}, largest first."""
     facets = {
         name: {str(b["key"]): int(b["doc_count"]) for b in aggregations[name]["buckets"]}
-        for name in ("skill", "industry", "tier", "country")
+        for name in ("skill", "industry", "language", "tier", "country")
     }
     certs = aggregations["certification"]["active"]["names"]["buckets"]
     facets["certification"] = {str(b["key"]): int(b["partners"]["doc_count"]) for b in certs}
     return {
-        name: facets[name] for name in ("skill", "certification", "industry", "tier", "country")
+        name: facets[name]
+        for name in ("skill", "certification", "industry", "language", "tier", "country")
     }
 
 

@@ -274,6 +274,7 @@ def facet_aggregations(*, on_date: date) -> dict[str, Any]:
     return {
         "skill": {"terms": {"field": "skill_names", "size": FACET_SIZE}},
         "industry": {"terms": {"field": "industries", "size": FACET_SIZE}},
+        "language": {"terms": {"field": "languages", "size": FACET_SIZE}},
         "tier": {"terms": {"field": "tier", "size": FACET_SIZE}},
         "country": {"terms": {"field": "countries", "size": FACET_SIZE}},
         "certification": {

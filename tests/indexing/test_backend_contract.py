@@ -134,6 +134,7 @@ class TestSearch:
         assert result.facets["certification"] == {"AWS SA": 1, CKA: 1}  # active only
         assert result.facets["tier"] == {"gold": 1, "silver": 1}
         assert result.facets["country"] == {"DE": 2}
+        assert result.facets["language"] == {"de": 2, "en": 1}
 
     def test_radius_and_distance_sort(self, backend: PartnerIndex, ids: dict[str, int]) -> None:
         result = search(backend, near=AUGSBURG, radius_km=100, sort="distance")

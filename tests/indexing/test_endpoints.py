@@ -192,6 +192,7 @@ class TestFacetsAndPaging:
         assert page["facets"]["tier"] == {"gold": 1, "silver": 1}
         assert page["facets"]["country"] == {"DE": 2}
         assert page["facets"]["industry"] == {"Manufacturing": 1, "Retail": 1}
+        assert page["facets"]["language"] == {"de": 2, "en": 1}
 
     def test_pages_neither_repeat_nor_skip(self, client: TestClient, world: dict[str, int]) -> None:
         everything = ids_of(search(client, include_stale="true", limit=50))

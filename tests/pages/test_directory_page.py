@@ -39,6 +39,9 @@ class TestSearch:
             r'Amazon Web Services <span class="count">\(1\)',
             html,
         )
+        assert re.search(
+            r'type="radio" name="language" value="de">\s*de <span class="count">\(1\)', html
+        )
 
     def test_a_stale_partner_never_appears_nor_its_profile(
         self, client: TestClient, anonymous_client: TestClient, clock: Clock

@@ -176,6 +176,7 @@ def facets(partners: list[StoredPartner]) -> dict[str, dict[str, int]]:
         "skill": count([s for p in partners for s in p.skills]),
         "certification": count([c for p in partners for c in p.active_certs]),
         "industry": count([i for p in partners for i in p.industries]),
+        "language": count([lang for p in partners for lang in p.languages]),
         "tier": count([p.tier for p in partners]),
         "country": count([c for p in partners for c in {o[3] for o in p.offices}]),
     }
