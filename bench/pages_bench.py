@@ -15,7 +15,6 @@ comparison (the page's own cost is the difference). Ten warm-up loads are not co
 from __future__ import annotations
 
 import argparse
-import socket
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -51,13 +50,12 @@ def main() -> None:
     engine = open_seeded_store(settings.database_url, count=args.partners, seed=args.seed)
     urls = directory_urls(engine, count=WARM_UP + args.loads, seed=args.seed)
     engine.dispose()
-    port = _free_port()
     started = time.perf_counter()
-    with serving(settings, port=port):
-        print(f"server ready in {time.perf_counter() - started:.1f} s on port {port}")
-        first_byte, full, results = load(f"http://127.0.0.1:{port}", urls)
+    with serving(settings) as url:
+        print(f"server ready in {time.perf_counter() - started:.1f} s at {url}")
+        first_byte, full, results = load(url, urls)
         api_urls = ["/v1/partners/search" + url[1:] for url in urls]
-        _, api_full, _ = load(f"http://127.0.0.1:{port}", api_urls, marker=b'"items"')
+        _, api_full, _ = load(url, api_urls, marker=b'"items"')
     report("JSON search API, same queries", api_full[WARM_UP:])
     report("time to first byte", first_byte[WARM_UP:])
     report("full HTML (first render)", full[WARM_UP:])
@@ -120,12 +118,6 @@ def report(label: str, timings: list[float]) -> None:
         f"{label}: {len(ms)} loads, p50 {np.percentile(ms, 50):.2f} ms, "
         f"p99 {np.percentile(ms, 99):.2f} ms, mean {ms.mean():.2f} ms, max {ms.max():.2f} ms"
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 if __name__ == "__main__":

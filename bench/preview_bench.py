@@ -12,10 +12,6 @@ client on 127.0.0.1 against `partnermatch serve` in a second process.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +27,7 @@ from api.access.models import Role
 from api.access.service import renew_named_key
 from api.database import make_sessionmaker, transaction
 from api.settings import Settings
+from bench.server import Server
 from bench.store_seed import open_seeded_store, skills_by_partner
 from indexing.factory import open_index
 from profiles.geocoding import make_geocoder
@@ -39,16 +36,6 @@ from scoring import service
 from scoring.schemas import LeadIn
 
 VAR = Path(__file__).parent / "var"
-
-
-def _free_port() -> int:
-    """A loopback port the OS has free now (never a fixed one other processes may hold)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-PORT = _free_port()
 
 
 def main() -> None:
@@ -98,8 +85,8 @@ def main() -> None:
         with transaction(sessions) as session:
             now = datetime.now(UTC)
             key = renew_named_key(session, name="preview-bench", role=Role.MANAGER, now=now)
-        with serving(settings):
-            report("HTTP", http_timings(leads, secret=key.secret))
+        with serving(settings) as url:
+            report("HTTP", http_timings(url, leads, secret=key.secret))
     engine.dispose()
 
 
@@ -140,42 +127,25 @@ def generate_leads(engine: Engine, *, count: int, seed: int) -> list[dict[str, A
 
 
 @contextmanager
-def serving(settings: Settings, *, port: int = PORT) -> Iterator[None]:
-    """`partnermatch serve` on 127.0.0.1:`port` in a second process, until the block ends."""
-    env = {
-        **os.environ,
-        "PARTNERMATCH_DATABASE_URL": settings.database_url,
-        "PARTNERMATCH_INDEX_DIR": settings.index_dir,
-        "PARTNERMATCH_RATE_LIMIT": "off",  # one load generator calls as many clients
-    }
-    command = [str(Path(sys.executable).parent / "partnermatch"), "serve", "--port", str(port)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def serving(settings: Settings) -> Iterator[str]:
+    """`partnermatch serve` on a free loopback port in a second process, until the block ends
+    (rate limit off: one load generator calls as many clients); yields its base URL."""
+    server = Server(
+        log_dir=VAR,
+        database_url=settings.database_url,
+        index_dir=settings.index_dir,
+        rate_limit="off",
+    ).start()
     try:
-        _wait_ready(server, port=port)
-        yield
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
 
 
-def _wait_ready(server: subprocess.Popen[bytes], *, port: int) -> None:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            errors = server.stderr.read().decode() if server.stderr else ""
-            raise RuntimeError(f"the server exited: {errors}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.5)
-    raise RuntimeError("server did not become ready")
-
-
-def http_timings(leads: list[dict[str, Any]], *, secret: str) -> list[float]:
+def http_timings(url: str, leads: list[dict[str, Any]], *, secret: str) -> list[float]:
     timings = []
     headers = {"Authorization": f"Bearer {secret}"}
-    with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", headers=headers) as client:
+    with httpx.Client(base_url=url, headers=headers) as client:
         for body in leads:
             started = time.perf_counter()
             response = client.post("/v1/leads/preview", json=body)

@@ -28,7 +28,7 @@ from api.access.models import Role
 from api.access.service import renew_named_key
 from api.database import make_sessionmaker, transaction
 from api.settings import Settings
-from bench.preview_bench import PORT, VAR, generate_leads, report, serving
+from bench.preview_bench import VAR, generate_leads, report, serving
 from bench.store_seed import open_seeded_store
 from matcher.leads.models import IdempotencyKey, Lead, LeadEvent, PartnerLeadStats
 
@@ -56,9 +56,9 @@ def main() -> None:
         )
     engine.dispose()
 
-    with serving(settings):
+    with serving(settings) as url:
         started = time.perf_counter()
-        results = _load(leads, secret=key.secret, concurrency=args.concurrency)
+        results = _load(url, leads, secret=key.secret, concurrency=args.concurrency)
         elapsed = time.perf_counter() - started
     statuses = Counter(status for status, _ in results)
     print(
@@ -69,16 +69,16 @@ def main() -> None:
     print(f"  outcomes: {dict(statuses)}")
 
 
-def _load(leads: list[dict[str, Any]], *, secret: str, concurrency: int) -> list[tuple[str, float]]:
+def _load(
+    url: str, leads: list[dict[str, Any]], *, secret: str, concurrency: int
+) -> list[tuple[str, float]]:
     """Post every lead once, `concurrency` at a time; (status, seconds) per lead."""
     headers = {"Authorization": f"Bearer {secret}"}
     shares = [list(enumerate(leads))[i::concurrency] for i in range(concurrency)]
 
     def client_loop(share: list[tuple[int, dict[str, Any]]]) -> list[tuple[str, float]]:
         timings = []
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{PORT}", headers=headers, timeout=60
-        ) as client:
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
             for n, body in share:
                 started = time.perf_counter()
                 response = client.post(

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-START_TIMEOUT_SECONDS = 120
+START_TIMEOUT_SECONDS = 300  # a first start at 1,000,000 partners builds the index
 
 
 def free_port() -> int:
