@@ -14,6 +14,7 @@ from api.access import endpoints as key_endpoints
 from api.error_handlers import install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.metrics import install_metrics
+from api.openapi_errors import document_errors
 from api.pages.install import install_pages
 from api.ratelimit import RateLimitMiddleware
 from api.runtime import runtime
@@ -79,4 +80,5 @@ def create_app(
     app.include_router(scoring_endpoints.leads_router)
     app.include_router(matcher_router)
     install_pages(app, settings)
+    document_errors(app)
     return app

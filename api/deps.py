@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session
 
@@ -66,9 +66,12 @@ GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]
 FreshnessPolicyDep = Annotated[FreshnessPolicy, Depends(get_freshness_policy)]
 
 
-def get_if_match(request: Request) -> int | None:
+def get_if_match(
+    raw: Annotated[
+        str | None, Header(alias="If-Match", description='The version you read: "3" or W/"3"')
+    ] = None,
+) -> int | None:
     """The version named by `If-Match` ("3", "\"3\"" or W/"3"); None when absent."""
-    raw = request.headers.get("if-match")
     if raw is None or raw.strip() == "*":
         return None
     text = raw.strip().removeprefix("W/").strip('"')

@@ -18,7 +18,10 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={503: {"description": "Not ready; `status` says why (not an error envelope)"}},
+)
 def readyz(request: Request) -> JSONResponse:
     """200 when the store answers, the index has applied every committed change-log entry and
     its last comparison with the store found nothing it could not repair; 503 naming the
