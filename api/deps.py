@@ -68,7 +68,12 @@ FreshnessPolicyDep = Annotated[FreshnessPolicy, Depends(get_freshness_policy)]
 
 def get_if_match(
     raw: Annotated[
-        str | None, Header(alias="If-Match", description='The version you read: "3" or W/"3"')
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The version you read: "3" or W/"3"',
+            pattern=r'^\s*(\*|(W/)?"?[0-9]{1,9}"?)\s*$',
+        ),
     ] = None,
 ) -> int | None:
     """The version named by `If-Match` ("3", "\"3\"" or W/"3"); None when absent."""

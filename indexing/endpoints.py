@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -59,7 +59,7 @@ def search_partners(
             "ignored for partner keys and callers without a key"
         ),
     ] = False,
-    sort: Annotated[str, Query(description="relevance or distance")] = "relevance",
+    sort: Annotated[Literal["relevance", "distance"], Query()] = "relevance",
     limit: int = 20,
     cursor: str | None = None,
 ) -> SearchPage | JSONResponse:

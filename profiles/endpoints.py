@@ -44,7 +44,9 @@ MANAGER_FIELDS = frozenset({"tier", "capacity", "external_id"})
 _NDJSON_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+        "content": {  # at least one line that is not blank
+            "application/x-ndjson": {"schema": {"type": "string", "pattern": "\\S"}}
+        },
     }
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -218,8 +218,23 @@ class PartnerImport(PartnerCreate):
     attested_at: SourceTimestamp | None = None
 
 
+# The fields a PATCH may clear with null; the others may be left out but never null.
+_CLEARABLE = frozenset({"external_id", "website", "description"})
+
+
+def _null_only_where_clearable(schema: dict[str, Any]) -> None:
+    """The documented schema says which fields take null, as `_required_stay_set` enforces."""
+    for name, field in schema["properties"].items():
+        if name not in _CLEARABLE and "anyOf" in field:
+            field["anyOf"] = [kind for kind in field["anyOf"] if kind != {"type": "null"}]
+
+
 class PartnerUpdate(Strict):
     """A PATCH: fields present replace the stored ones (lists as a whole)."""
+
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_null_only_where_clearable
+    )
 
     external_id: ExternalId | None = None
     name: Name | None = None
@@ -236,8 +251,7 @@ class PartnerUpdate(Strict):
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> PartnerUpdate:
-        nullable = {"external_id", "website", "description"}
-        for name in self.model_fields_set - nullable:
+        for name in self.model_fields_set - _CLEARABLE:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} may not be null")
         return self
