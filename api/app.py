@@ -11,10 +11,10 @@ from fastapi_offline import FastAPIOffline
 
 from api import health
 from api.access import endpoints as key_endpoints
+from api.contract import DOCUMENTED_QUERY_ONLY, document_errors
 from api.error_handlers import install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.metrics import install_metrics
-from api.openapi_errors import document_errors
 from api.pages.install import install_pages
 from api.ratelimit import RateLimitMiddleware
 from api.runtime import runtime
@@ -73,12 +73,16 @@ def create_app(
         )
     install_metrics(app)
     app.include_router(health.router)
-    app.include_router(scoring_endpoints.stale_router)  # before /v1/partners/{id}
-    app.include_router(search_endpoints.router)  # before /v1/partners/{id}
-    app.include_router(partner_endpoints.router)
-    app.include_router(key_endpoints.router)
-    app.include_router(scoring_endpoints.leads_router)
-    app.include_router(matcher_router)
+    api_routers = (
+        scoring_endpoints.stale_router,  # before /v1/partners/{id}
+        search_endpoints.router,  # before /v1/partners/{id}
+        partner_endpoints.router,
+        key_endpoints.router,
+        scoring_endpoints.leads_router,
+        matcher_router,
+    )
+    for router in api_routers:
+        app.include_router(router, dependencies=[DOCUMENTED_QUERY_ONLY])
     install_pages(app, settings)
     document_errors(app)
     return app

@@ -140,3 +140,16 @@ class TestRealErrorsAreDocumented:
         response = client.post("/v1/partners", json={"name": 7, "unknown": True})
         assert response.status_code == 422
         _assert_documented(client.app, "POST", "/v1/partners", response)  # type: ignore[arg-type]
+
+
+class TestQueryParameters:
+    def test_an_undocumented_parameter_is_a_422_naming_it(self, client: TestClient) -> None:
+        create_partner(client, external_id="DOC-2")
+        response = client.get("/v1/partners/search", params={"skill": "aws", "q": "cloud"})
+        assert response.status_code == 422
+        assert [d["field"] for d in response.json()["error"]["details"]] == ["skill"]
+
+    def test_a_nul_character_is_a_422_on_every_store(self, client: TestClient) -> None:
+        response = client.get("/v1/partners/search", params={"skills": "a\x00b"})
+        assert response.status_code == 422
+        assert response.json()["error"]["details"][0]["field"] == "skills"

@@ -1,16 +1,22 @@
-"""The OpenAPI document lists every error status an operation can answer, each with the one
-error envelope schema, derived in one place from what the operation takes and who it admits
-(no route lists them by hand, so none can forget one)."""
+"""The OpenAPI document is the API's contract, and the service keeps to it.
+
+The document lists every error status an operation can answer, each with the one error
+envelope schema, derived in one place from what the operation takes and who it admits (no
+route lists them by hand, so none can forget one); a key is optional where the public is
+admitted. A query parameter the document does not list for an operation is a 422 naming it,
+not silently ignored (`?skill=aws` for `skills` must not return every partner), and so is a
+query value with a NUL character (PostgreSQL refuses it: it was a 500 there)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
 from api.access.deps import OPEN_PATHS, Role, routes_of, rules_of
+from api.errors import InvalidInput
 
 
 class ErrorDetail(BaseModel):
@@ -63,7 +69,7 @@ def _statuses(
     statuses = set()
     if path not in _NOT_RATE_LIMITED:
         statuses.add(429)
-    if path in OPEN_PATHS or path == "/metrics":
+    if path in OPEN_PATHS:
         return statuses
     statuses.add(401)  # a bad key is refused on every route, public ones too
     if roles != _ALL_ROLES:
@@ -107,6 +113,8 @@ def _documented(app: FastAPI) -> dict[str, Any]:
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
             admitted = roles.get((path, method), _ALL_ROLES)
+            if Role.PUBLIC in admitted and operation.get("security"):
+                operation["security"] = [{}, *operation["security"]]  # the key is optional
             for status in sorted(_statuses(path, method, operation, admitted)):
                 responses[str(status)] = {  # replaces FastAPI's own 422, not our envelope
                     "description": _DESCRIPTIONS[status],
@@ -126,3 +134,35 @@ def document_errors(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    app.state.documented_query = {}
+
+
+def _query_names(app: FastAPI, path: str, method: str) -> frozenset[str]:
+    key = (path, method)
+    known: dict[tuple[str, str], frozenset[str]] = app.state.documented_query
+    if key not in known:
+        operation = app.openapi()["paths"].get(path, {}).get(method, {})
+        parameters = operation.get("parameters", [])
+        known[key] = frozenset(p["name"] for p in parameters if p["in"] == "query")
+    return known[key]
+
+
+def _check_query(request: Request) -> None:
+    route = request.scope["route"]
+    documented = _query_names(request.app, route.path, request.method.lower())
+    unknown = sorted(set(request.query_params) - documented)
+    if unknown:
+        message = "not a parameter of this operation"
+        details = [{"field": name, "message": message, "in": "query"} for name in unknown]
+        raise InvalidInput(f"unknown query parameters: {', '.join(unknown)}", details=details)
+    with_nul = sorted(
+        {name for name, value in request.query_params.multi_items() if "\x00" in value}
+    )
+    if with_nul:  # no text means NUL, and PostgreSQL cannot even compare it
+        message = "must not contain NUL characters (\\u0000)"
+        details = [{"field": name, "message": message, "in": "query"} for name in with_nul]
+        raise InvalidInput(f"NUL characters in {', '.join(with_nul)}", details=details)
+
+
+# For the API's routers: `app.include_router(router, dependencies=[DOCUMENTED_QUERY_ONLY])`.
+DOCUMENTED_QUERY_ONLY = Depends(_check_query)
