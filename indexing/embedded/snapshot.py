@@ -5,6 +5,11 @@ SHA-256, format version and the index's position: the store it was built from an
 change-log entry it includes. Both are written to
 temporary files and renamed into place under an exclusive file lock, so processes sharing
 `index_dir` never read a half-written snapshot.
+
+A loaded snapshot's arrays are memory-mapped read-only from the file, not copied: the worker
+processes of one `serve` share one copy of the main segment in the page cache (a state is
+never modified in place; a write builds a new delta). A later save renames a new file into
+place; the processes keep the one they mapped until they load again.
 """
 
 from __future__ import annotations
@@ -71,7 +76,7 @@ def load(directory: Path) -> Snapshot | None:
                 raise SnapshotDamaged(f"format {manifest.get('format')} != {FORMAT_VERSION}")
             if _digest(data_path) != manifest.get("sha256"):
                 raise SnapshotDamaged("checksum mismatch")
-            snapshot = joblib.load(data_path)
+            snapshot = joblib.load(data_path, mmap_mode="r")
         except (OSError, ValueError, EOFError, pickle.UnpicklingError, KeyError) as exc:
             raise SnapshotDamaged(str(exc)) from exc
         except (AttributeError, ImportError, TypeError) as exc:  # names this code lacks
