@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -30,6 +31,8 @@ from profiles.seed import generate_partners
 from scoring import cli as scoring_cli
 from scoring import model_cli
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 app = typer.Typer(help="partnermatch: partner search, lead routing and profile hygiene")
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(model_cli.app, name="model")
@@ -46,13 +49,39 @@ console = Console()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes behind the port; default: the cores")
+    ] = os.cpu_count() or 1,
 ) -> None:
-    """Run the HTTP service (migrations are applied at start)."""
+    """Run the HTTP service (migrations are applied at start).
+
+    With several workers, the store is migrated and the index snapshot brought up to date once,
+    here, before they start: each then maps that snapshot (one copy in memory for all), catches
+    up from the change log, answers its own requests' writes at once and follows the others'
+    by polling the change log (PARTNERMATCH_INDEX_POLL_SECONDS)."""
     settings = Settings()
-    console.print(f"partnermatch serving on [bold]http://{host}:{port}[/] (API docs: /docs)")
+    console.print(
+        f"partnermatch serving on [bold]http://{host}:{port}[/] with {workers} worker(s) "
+        "(API docs: /docs)"
+    )
     example = f"http://{host}:{port}/v1/partners/search?q=cloud&near=Munich&radius_km=300"
     console.print(f"  try: curl '{example}'")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    with runtime(settings):  # migrate, open the index, leave its snapshot at the head
+        pass
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        # a worker opening its index on a busy machine may not answer the supervisor's ping
+        # for a while; the default 5 s got starting workers killed and restarted in a loop
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+    )
 
 
 @app.command()
