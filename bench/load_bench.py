@@ -4,6 +4,7 @@ scheduled send time (so queueing in the server or the client is not hidden).
     .venv/bin/python -m bench.load_bench search --partners 100000 --rate 600 --seconds 20
     .venv/bin/python -m bench.load_bench routing --partners 100000 --rate 150 --seconds 20
     .venv/bin/python -m bench.load_bench search --cold --rate 100 --seconds 10
+    .venv/bin/python -m bench.load_bench search --workers 2 --rate 600 --seconds 20
     ... --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_load
 
 The store is seeded once (bench.store_seed, as the other benchmarks) and `partnermatch serve`
@@ -11,7 +12,8 @@ runs in a second process (rate limit off: one generator stands for many clients)
 sends the six-query directory mix (near a city + skills + radius, near only, free text,
 country, sort by distance, text + near); `routing` posts leads. `--cold` measures from the
 server's start instead of after a warm-up. Prints the achieved rate, p50/p99/max, errors and
-the server's resident memory.
+each serving process's resident memory: RSS and PSS (a page shared by k workers counts 1/k in
+each, so the PSS total is what the workers take together).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--cold", action="store_true", help="no warm-up before measuring")
     parser.add_argument("--database-url", help="default: a SQLite file under bench/var/")
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers")
     args = parser.parse_args()
 
     VAR.mkdir(exist_ok=True)
@@ -64,7 +67,9 @@ def main() -> None:
     engine.dispose()
     store = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     index_dir = VAR / f"load-{args.partners}-{store}-index"
-    server = Server(log_dir=VAR, database_url=url, index_dir=index_dir, rate_limit="off")
+    server = Server(
+        log_dir=VAR, workers=args.workers, database_url=url, index_dir=index_dir, rate_limit="off"
+    )
     server.start()
     try:
         headers = {"Authorization": f"Bearer {key.secret}"}
@@ -74,18 +79,21 @@ def main() -> None:
         results = asyncio.run(
             _open_loop(server.url, headers, requests, rate=args.rate, seconds=args.seconds)
         )
-        rss = _rss_mb(server.pid)
+        memory = server.memory_mb()
     finally:
         server.stop()
     latencies = np.array([seconds for ok, seconds in results if ok]) * 1000
     errors = sum(not ok for ok, _ in results)
     start = "a cold start" if args.cold else "a warm server"
     p50, p99 = np.percentile(latencies, [50, 99])
+    per_worker = ", ".join(f"{rss:.0f}/{pss:.0f}" for rss, pss in memory.values())
+    total_pss = sum(pss for _, pss in memory.values())
     print(
-        f"{args.kind}, {store}, {args.partners:,} partners, 1 worker, {start}, "
+        f"{args.kind}, {store}, {args.partners:,} partners, {args.workers} worker(s), {start}, "
         f"offered {args.rate:.0f}/s for {args.seconds:.0f} s: "
         f"achieved {len(latencies) / args.seconds:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-        f"max {latencies.max():.1f} ms, {errors} errors, server RSS {rss:.0f} MB"
+        f"max {latencies.max():.1f} ms, {errors} errors; "
+        f"RSS/PSS per worker {per_worker} MB, total PSS {total_pss:.0f} MB"
     )
 
 
@@ -127,13 +135,6 @@ async def _open_loop(
             for n in range(int(rate * seconds))
         ]
         return await asyncio.gather(*tasks)
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 if __name__ == "__main__":

@@ -23,14 +23,16 @@ def free_port() -> int:
 
 
 class Server:
-    """`partnermatch serve` as a user starts it, configured by PARTNERMATCH_* variables."""
+    """`partnermatch serve` as a user starts it, configured by PARTNERMATCH_* variables;
+    one worker process unless told otherwise."""
 
-    def __init__(self, *, log_dir: Path, **settings: Any) -> None:
+    def __init__(self, *, log_dir: Path, workers: int = 1, **settings: Any) -> None:
         self._env = {
             **os.environ,
             **{f"PARTNERMATCH_{name.upper()}": str(value) for name, value in settings.items()},
         }
         self._log_dir = log_dir
+        self.workers = workers
         self._process: subprocess.Popen[bytes] | None = None
         self._starts = 0
         self.port = 0
@@ -50,11 +52,13 @@ class Server:
         self._starts += 1
         log = (self._log_dir / f"serve-{self.port}-{self._starts}.log").open("wb")
         command = [str(Path(sys.executable).with_name("partnermatch")), "serve"]
+        options = ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
         self._process = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(self.port)],
+            [*command, *options],
             env=self._env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill() reaches the workers too
         )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
@@ -69,8 +73,21 @@ class Server:
         self.kill()
         raise RuntimeError(f"serve was not ready within {START_TIMEOUT_SECONDS} s: {log.name}")
 
+    def processes(self) -> list[int]:
+        """The pids answering requests: the worker processes, or the server itself alone."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        workers = [int(pid) for pid in children if b"spawn_main" in _cmdline(int(pid))]
+        return workers or [self.pid]
+
+    def memory_mb(self) -> dict[int, tuple[float, float]]:
+        """(RSS, PSS) in MB of each serving process; PSS counts a page shared by k processes
+        as 1/k in each, so the PSS sum is what they take together."""
+        return {pid: _rss_pss_mb(pid) for pid in self.processes()}
+
     def kill(self) -> None:
-        """kill -9: no shutdown code runs."""
+        """kill -9 of the server and its workers: no shutdown code runs."""
+        if self._process is not None and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGKILL)
         self._end(signal.SIGKILL)
 
     def stop(self) -> None:
@@ -82,3 +99,18 @@ class Server:
             self._process.send_signal(sig)
             self._process.wait(timeout=60)
         self._process = None
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _rss_pss_mb(pid: int) -> tuple[float, float]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0]) / 1024
+    return fields["Rss"], fields["Pss"]

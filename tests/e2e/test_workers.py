@@ -1,0 +1,65 @@
+"""`partnermatch serve --workers 2`: one port, one index snapshot mapped by both workers; each
+worker answers its own connection's writes at once, and the other converges by the change log."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.server import Server
+from tests.e2e.conftest import ServerFactory, client
+from tests.factories import partner_payload
+
+POLL_SECONDS = 5  # long enough to find the other worker before it catches up
+
+
+@pytest.fixture
+def two_workers(start_server: ServerFactory) -> Server:
+    return start_server(workers=2, index_poll_seconds=POLL_SECONDS)
+
+
+def _finds(connection: httpx.Client, name: str) -> bool:
+    response = connection.get("/v1/partners/search", params={"q": name})
+    assert response.status_code == 200, response.text
+    return any(item["name"] == name for item in response.json()["items"])
+
+
+class TestTwoWorkers:
+    def test_one_snapshot_mapped_reads_your_writes_and_the_other_worker_converges(
+        self, two_workers: Server, admin: dict[str, str]
+    ) -> None:
+        workers = two_workers.processes()
+        assert len(workers) == 2
+        assert _mapped_snapshot(workers[0]) and _mapped_snapshot(workers[0]) == _mapped_snapshot(
+            workers[1]
+        )
+
+        name = "Workerstadt Cloud GmbH"
+        writer = client(two_workers, admin)  # one connection: one worker
+        created = writer.post("/v1/partners", json=partner_payload(external_id="W-1", name=name))
+        assert created.status_code == 201, created.text
+        assert _finds(writer, name)  # read-your-writes, no waiting
+
+        written = time.monotonic()
+        other = None
+        for _ in range(100):  # fresh connections until one lands on the worker not yet told
+            candidate = client(two_workers, admin)
+            if not _finds(candidate, name):
+                other = candidate
+                break
+            candidate.close()
+        assert other is not None, "every connection reached the writing worker"
+        while not _finds(other, name):
+            assert time.monotonic() - written < POLL_SECONDS + 10, (
+                "the other worker never caught up"
+            )
+            time.sleep(0.2)
+
+
+def _mapped_snapshot(pid: int) -> set[str]:
+    """The index snapshot files the process has memory-mapped."""
+    paths = {line.split()[-1] for line in Path(f"/proc/{pid}/maps").read_text().splitlines()}
+    return {path for path in paths if path.endswith("snapshot.joblib")}
