@@ -21,8 +21,10 @@ _IMPORT_PATH = "/v1/partners/import"
 
 class BodyLimitMiddleware:
     """413 (in the error envelope) for bodies over `max_bytes` (`max_import_bytes` for the
-    import), judged by Content-Length before reading and by counting while reading; 408 for a
-    body not received within `timeout_seconds` of the request's start."""
+    import), judged by Content-Length before reading and by counting while reading; 408 once
+    the request has waited `timeout_seconds` in all for its body to arrive. Time the service
+    spends on what already arrived does not count: an import processed batch by batch as it
+    is read may take minutes; a client trickling a body cannot hold the request longer."""
 
     def __init__(
         self, app: ASGIApp, *, max_bytes: int, max_import_bytes: int, timeout_seconds: float
@@ -46,14 +48,16 @@ class BodyLimitMiddleware:
             await _too_large(limit)(scope, receive, send)
             return
         received = 0
-        deadline = time.monotonic() + self.timeout_seconds
+        waited = 0.0  # time spent waiting for the client, not processing what it sent
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, waited
+            started = time.monotonic()
             try:
-                message = await asyncio.wait_for(receive(), deadline - time.monotonic())
+                message = await asyncio.wait_for(receive(), self.timeout_seconds - waited)
             except TimeoutError:
                 raise HTTPException(408, "the request body did not arrive in time") from None
+            waited += time.monotonic() - started
             received += len(message.get("body", b""))
             if received > limit:
                 raise HTTPException(413, _message(limit))

@@ -1,11 +1,14 @@
-"""Bounded requests, over real sockets: a body that never arrives does not hold a worker."""
+"""Bounded requests, over real sockets: a body that never arrives does not hold a worker; an
+import that takes long to process is not mistaken for one."""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
-from tests.e2e.conftest import ServerFactory
+from tests.e2e.conftest import ServerFactory, client
+from tests.factories import partner_payload
 
 
 class TestSlowBody:
@@ -25,6 +28,23 @@ class TestSlowBody:
         assert answer.startswith("HTTP/1.1 408")
         assert '"request_timeout"' in answer
         assert time.monotonic() - started < 5
+
+
+class TestLongImport:
+    def test_an_import_processed_longer_than_the_body_timeout_is_not_cut_off(
+        self, start_server: ServerFactory, admin: dict[str, str]
+    ) -> None:
+        server = start_server(body_timeout_seconds=1, import_batch_size=1)
+        lines = [json.dumps(partner_payload(external_id=f"LONG-{n}")) for n in range(300)]
+        started = time.monotonic()
+        response = client(server, admin).post(
+            "/v1/partners/import",
+            content="\n".join(lines).encode(),
+            headers={"Content-Type": "application/x-ndjson"},
+        )
+        assert time.monotonic() - started > 1, "the import must outlast the body timeout"
+        assert response.status_code == 200, response.text
+        assert response.json()["created"] == 300
 
 
 def _response(connection: socket.socket) -> str:
