@@ -111,7 +111,7 @@ def seed(
         _run_import(opened, lines, total=partners, label="seeding")
 
 
-BENCHMARKS = ("search", "preview", "routing", "opensearch", "write_path", "pages", "load")
+BENCHMARKS = ("search", "preview", "routing", "opensearch", "write_path", "pages", "load", "abuse")
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
 
