@@ -4,6 +4,7 @@ worker answers its own connection's writes at once, and the other converges by t
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,7 @@ from tests.e2e.conftest import ServerFactory, client
 from tests.factories import partner_payload
 
 POLL_SECONDS = 5  # long enough to find the other worker before it catches up
+CONNECTIONS = 8
 
 
 @pytest.fixture
@@ -37,22 +39,21 @@ class TestTwoWorkers:
             workers[1]
         )
 
+        # connections opened at once are spread over both workers; each keeps its worker
+        connections = [client(two_workers, admin) for _ in range(CONNECTIONS)]
+        with ThreadPoolExecutor(CONNECTIONS) as pool:
+            list(pool.map(lambda connection: _finds(connection, "warm-up"), connections))
+
         name = "Workerstadt Cloud GmbH"
-        writer = client(two_workers, admin)  # one connection: one worker
+        writer = connections[0]
         created = writer.post("/v1/partners", json=partner_payload(external_id="W-1", name=name))
+        written = time.monotonic()
         assert created.status_code == 201, created.text
         assert _finds(writer, name)  # read-your-writes, no waiting
 
-        written = time.monotonic()
-        other = None
-        for _ in range(100):  # fresh connections until one lands on the worker not yet told
-            candidate = client(two_workers, admin)
-            if not _finds(candidate, name):
-                other = candidate
-                break
-            candidate.close()
-        assert other is not None, "every connection reached the writing worker"
-        while not _finds(other, name):
+        behind = [connection for connection in connections[1:] if not _finds(connection, name)]
+        assert behind, "no connection reached the other worker before it caught up"
+        while not all(_finds(connection, name) for connection in behind):
             assert time.monotonic() - written < POLL_SECONDS + 10, (
                 "the other worker never caught up"
             )
