@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from api.settings import Settings
+from core.settings import Settings
 from indexing.embedded import EmbeddedIndex
 from indexing.opensearch.backend import OpenSearchIndex, open_opensearch_index
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,12 @@ from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from api.access.models import Role
 from api.app import create_app
-from api.database import make_engine, upgrade_database
+from api.migrate import upgrade_database
 from api.models_registry import metadata
-from api.settings import Settings
+from core.access.models import Role
+from core.database import make_engine
+from core.settings import Settings
 from tests.api.factories import bearer, make_key
 
 # Property tests check behaviour, not speed: no per-example deadline, which a loaded CI

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import tldextract
+
+from core.text import fold
 
 # Legal-form tokens after dots are removed ("S.A." -> "sa", "B.V." -> "bv"); stripped from
 # the end of a name, repeatedly, so "Foo GmbH & Co. KG" becomes "foo".
@@ -22,18 +23,16 @@ _TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-def fold(text: str) -> str:
-    """Lower case, umlauts transliterated, other accents dropped, punctuation to spaces."""
-    lowered = text.casefold().translate(_TRANSLITERATION)
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
-    without_dots = re.sub(r"[.'\u2019]", "", ascii_only)
+def name_words(text: str) -> str:
+    """The folded words of a name: umlauts transliterated (ä -> ae), punctuation to spaces."""
+    folded = fold(text.casefold().translate(_TRANSLITERATION))
+    without_dots = re.sub(r"[.'\u2019]", "", folded)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", without_dots).split())
 
 
 def normalise_company_name(name: str) -> str:
     """The comparable key of a company name: folded, trailing legal forms removed."""
-    tokens = fold(name).split()
+    tokens = name_words(name).split()
     core = list(tokens)
     while core and core[-1] in LEGAL_FORMS:
         core.pop()

@@ -16,20 +16,20 @@ from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.database import get_or_not_found
-from api.errors import Conflict, InvalidInput
-from api.settings import Settings
+from core.database import get_or_not_found
+from core.errors import Conflict, InvalidInput
+from core.settings import Settings
 from indexing.protocol import PartnerIndex
 from matcher.accounts import service as accounts
 from matcher.accounts.schemas import AccountCheck, Holder
 from matcher.leads import repository
 from matcher.leads.models import ACCEPTED, DIRECT, OFFERED, UNASSIGNED, Lead, LeadEvent
+from matcher.leads.payload import LeadIn
 from matcher.leads.policy import offer_order
-from matcher.leads.ranking import LeadRanking, rank_lead, standing_of
+from matcher.leads.ranking import LeadRanking, rank_lead, require_known_names, standing_of
 from matcher.leads.schemas import Actor, AssignIn
 from scoring import examples
-from scoring.schemas import LeadIn, RankedCandidate
-from scoring.service import require_known_names
+from scoring.schemas import RankedCandidate
 
 SYSTEM = Actor(role="system", key_id=None, on_behalf_of_partner_id=None)
 BALANCE_WINDOW = timedelta(days=30)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api.access import service
-from api.access.models import Role
-from api.access.service import IssuedKey
-from api.database import transaction
+from core.access import service
+from core.access.models import Role
+from core.access.service import IssuedKey
+from core.database import transaction
 
 
 def make_key(

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
 from api.app import create_app
-from api.settings import Settings
+from core.settings import Settings
 from tests.factories import create_partner
 
 MAX_EXAMPLES = 30

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.access.models import Role
 from api.app import create_app
-from api.settings import Settings
+from core.access.models import Role
+from core.settings import Settings
 from tests.api.factories import bearer, make_key
 from tests.conftest import Clock
 

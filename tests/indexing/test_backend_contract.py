@@ -19,14 +19,14 @@ from opensearchpy import OpenSearch
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.database import make_sessionmaker
+from core.database import make_sessionmaker
 from indexing.embedded.geo import haversine_km
 from indexing.embedded.index import EmbeddedIndex
 from indexing.opensearch.backend import OpenSearchIndex
 from indexing.opensearch.indexes import IndexNames
 from indexing.opensearch.sync import SyncConfig
 from indexing.protocol import Candidates, LeadQuery, PartnerIndex, SearchQuery, SearchResult
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 from tests.factories import location
 from tests.indexing import writes
 from tests.indexing.opensearch.conftest import (  # noqa: F401 (fixtures)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.settings import Settings
+from core.settings import Settings
 from tests.matcher.factories import lead_payload, post_lead, skilled_partner
 
 

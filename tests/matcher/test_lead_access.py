@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from api.access.models import Role
+from core.access.models import Role
 from tests.conftest import ClientAs
 from tests.matcher.factories import kinds, lead_payload, post_lead, skilled_partner
 

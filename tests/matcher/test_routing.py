@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from api.settings import Settings
+from core.settings import Settings
 from tests.conftest import Clock
 from tests.matcher.factories import (
     accept,

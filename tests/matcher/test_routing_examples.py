@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.database import transaction
+from core.database import transaction
 from scoring.models import RoutingExample
 from scoring.weights import FEATURES
 from tests.conftest import Clock

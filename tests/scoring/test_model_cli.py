@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.settings import Settings
+from core.settings import Settings
 from scoring.ranker import HAND_RANKER
 from tests.conftest import Clock
 from tests.scoring.test_learning import store_examples

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.access.models import Role
+from core.access.models import Role
 from tests.conftest import ClientAs, Clock
 from tests.factories import create_partner, location, partner_payload
 

@@ -11,10 +11,9 @@ from fastapi import Depends, Request
 from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session
 
-from api.database import transaction
-from api.errors import InvalidInput
-from api.settings import Settings
-from scoring.freshness import FreshnessPolicy
+from core.database import transaction
+from core.errors import InvalidInput
+from core.settings import Settings
 
 
 @contextmanager
@@ -52,18 +51,10 @@ def get_geocoder(request: Request) -> Geocoder:
     return request.app.state.geocoder
 
 
-def get_freshness_policy(request: Request) -> FreshnessPolicy:
-    settings: Settings = request.app.state.settings
-    return FreshnessPolicy(
-        due_after_days=settings.due_after_days, stale_after_days=settings.stale_after_days
-    )
-
-
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]
-FreshnessPolicyDep = Annotated[FreshnessPolicy, Depends(get_freshness_policy)]
 
 
 def get_if_match(request: Request) -> int | None:

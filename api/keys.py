@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path
 
-from api.access import service
-from api.access.deps import Role, allow
-from api.access.models import ApiKey
-from api.access.schemas import KeyCreate, KeyCreated, KeyRead
-from api.deps import NowDep, SessionDep
+from core.access import service
+from core.access.deps import Role, allow
+from core.access.models import ApiKey
+from core.access.schemas import KeyCreate, KeyCreated, KeyRead
+from core.deps import NowDep, SessionDep
 
 router = APIRouter(prefix="/v1/keys", tags=["access"])
 

@@ -1,24 +1,19 @@
-"""SQL store plumbing: declarative base, engine, sessions that commit or roll back, migrations."""
+"""SQL store plumbing: declarative base, column types, engine, sessions that commit or roll back."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
-from api.errors import Conflict, NotFound, Unavailable
-
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+from core.errors import Conflict, NotFound, Unavailable
 
 # SQLite only auto-increments INTEGER PRIMARY KEY columns, PostgreSQL wants BIGINT identities.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
@@ -104,12 +99,3 @@ def get_or_not_found(session: Session, model: type[_Row], ident: int, *, what: s
     if row is None:
         raise NotFound(f"{what} {ident} not found")
     return row
-
-
-def upgrade_database(engine: Engine) -> None:
-    """Apply every Alembic migration (idempotent); run at start by `serve` and the CLI."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from api.access.models import ApiKey
+from core.access.models import ApiKey
 
 
 def get_key(session: Session, key_id: int) -> ApiKey | None:

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.access.models import Role
-from profiles.schemas import Strict
+from core.access.models import Role
+from core.schemas import Strict
 
 
 class KeyCreate(Strict):

@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.database import transaction
-from api.errors import PartnerMatchError
 from api.runtime import runtime
-from api.settings import Settings
+from core.database import transaction
+from core.errors import PartnerMatchError
+from core.settings import Settings
 from indexing import service
 from indexing.schemas import SearchPage
 

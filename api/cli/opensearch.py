@@ -11,8 +11,9 @@ from opensearchpy import OpenSearch
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.database import make_engine, make_sessionmaker, upgrade_database
-from api.settings import Settings
+from api.migrate import upgrade_database
+from core.database import make_engine, make_sessionmaker
+from core.settings import Settings
 from indexing.opensearch.client import make_client, wait_until_healthy
 from indexing.opensearch.indexes import IndexNames, ensure_layout
 from indexing.opensearch.node import DEFAULT_VERSION, NodeUnavailable, java_command

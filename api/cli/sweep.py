@@ -8,14 +8,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.database import transaction
-from api.errors import PartnerMatchError
 from api.runtime import runtime
-from api.settings import Settings
+from core.database import transaction
+from core.errors import PartnerMatchError
+from core.settings import Settings
 from matcher.leads import service
-from matcher.leads.schemas import LeadRead, lead_read
+from matcher.leads.payload import LeadIn
+from matcher.leads.schemas import LeadRead
 from matcher.leads.sweep import sweep as sweep_offers
-from scoring.schemas import LeadIn
 
 console = Console()
 
@@ -46,7 +46,7 @@ def route_lead(lead: LeadIn, *, limit: int) -> None:
                 row = service.create_lead(
                     session, lead, routing=routing, actor=service.SYSTEM, now=datetime.now(UTC)
                 )
-                result = lead_read(row)
+                result = LeadRead.model_validate(row)
         except PartnerMatchError as exc:
             for detail in exc.details or [{"field": "lead", "message": exc.message}]:
                 console.print(f"{detail['field']}: {detail['message']}", style="red")

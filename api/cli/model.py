@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from api.database import transaction
-from api.errors import PartnerMatchError
 from api.runtime import runtime
-from api.settings import Settings
+from core.database import transaction
+from core.errors import PartnerMatchError
+from core.settings import Settings
 from scoring import model_registry, repository
 from scoring.ranker import HAND_RANKER
 

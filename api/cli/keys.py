@@ -15,12 +15,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from api.access import service
-from api.access.models import Role
-from api.database import transaction
-from api.errors import PartnerMatchError
 from api.runtime import runtime
-from api.settings import Settings
+from core.access import service
+from core.access.models import Role
+from core.database import transaction
+from core.errors import PartnerMatchError
+from core.settings import Settings
 from profiles import repository as partners
 
 DEMO_KEY_NAME = "demo-manager"

@@ -2,14 +2,14 @@
 
 How to protect a route::
 
-    from api.access.deps import CurrentPrincipal, Role, allow, require_own
+    from core.access.deps import CurrentPrincipal, Role, allow, require_own
 
     @router.get("/{lead_id}", dependencies=[allow(Role.ADMIN, Role.MANAGER, Role.PARTNER)])
     def get_lead(session: SessionDep, principal: CurrentPrincipal, lead_id: int) -> LeadRead:
         lead = service.get_lead(session, lead_id)
         missing = NotFound(f"lead {lead_id} not found")
         require_own(principal, lead.assigned_partner_id, missing=missing)
-        return lead_read(lead)
+        return LeadRead.model_validate(lead)
 
 - Give each route exactly one rule: per route as above, or once for a whole router,
   `APIRouter(prefix=..., dependencies=[allow(Role.ADMIN, Role.MANAGER)])`, whose routes
@@ -37,11 +37,11 @@ from fastapi.params import Depends as DependsParam
 from fastapi.routing import RouteContext, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.access import service
-from api.access.models import Role
-from api.database import transaction
-from api.deps import NowDep
-from api.errors import Forbidden, NotFound, PartnerMatchError, Unauthorized
+from core.access import service
+from core.access.models import Role
+from core.database import transaction
+from core.deps import NowDep
+from core.errors import Forbidden, NotFound, PartnerMatchError, Unauthorized
 
 __all__ = [
     "OPEN_PATHS",

@@ -11,13 +11,13 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from api.database import transaction
-from api.errors import PartnerMatchError, invalid_input
+from api.cli.sweep import route_lead
 from api.runtime import runtime
-from api.settings import Settings
-from matcher.cli import route_lead
-from scoring import service
-from scoring.schemas import LeadIn, LeadPreview
+from core.database import transaction
+from core.errors import PartnerMatchError, invalid_input
+from core.settings import Settings
+from matcher.leads import ranking
+from matcher.leads.payload import LeadIn, LeadPreview
 
 console = Console()
 
@@ -35,7 +35,7 @@ def route(
     with runtime(Settings()) as opened, transaction(opened.sessions) as session:
         assert opened.index is not None
         try:
-            result = service.preview_lead(
+            result = ranking.preview_lead(
                 session,
                 lead,
                 index=opened.index,

@@ -16,19 +16,19 @@ import uvicorn
 from rich.console import Console
 from rich.progress import Progress
 
-from api.access import cli as keys_cli
 from api.app import create_app
-from api.database import transaction
+from api.cli import keys as keys_cli
+from api.cli import model as model_cli
+from api.cli import opensearch as opensearch_cli
+from api.cli import route as scoring_cli
+from api.cli import search as search_cli
+from api.cli import sweep as matcher_cli
 from api.runtime import Runtime, runtime
-from api.settings import Settings
-from indexing import cli as search_cli
-from indexing.opensearch import cli as opensearch_cli
-from matcher import cli as matcher_cli
+from core.database import transaction
+from core.settings import Settings
 from profiles import repository, service
 from profiles.schemas import ImportReport
 from profiles.seed import generate_partners
-from scoring import cli as scoring_cli
-from scoring import model_cli
 
 app = typer.Typer(help="partnermatch: partner search, lead routing and profile hygiene")
 app.add_typer(keys_cli.app, name="keys")
@@ -83,7 +83,7 @@ def seed(
 
 
 BENCHMARKS = ("search", "preview", "routing", "opensearch", "write_path", "pages", "load")
-_CHECKOUT = Path(__file__).resolve().parent.parent
+_CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
