@@ -1,31 +1,33 @@
-"""`partnermatch reindex`, `sync` and `opensearch-node`: the OpenSearch backend's operations."""
+"""`partnermatch reindex`, `sync` and `opensearch-node`: the OpenSearch backend's operations.
+
+The backend is an optional extra (`partnermatch[opensearch]`): its modules are imported when
+one of these commands runs, so the rest of the CLI works without it.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from opensearchpy import OpenSearch
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.migrate import upgrade_database
 from core.database import make_engine, make_sessionmaker
 from core.settings import Settings
-from indexing.opensearch.client import make_client, wait_until_healthy
-from indexing.opensearch.indexes import IndexNames, ensure_layout
-from indexing.opensearch.node import DEFAULT_VERSION, NodeUnavailable, java_command
-from indexing.opensearch.reindex import reindex
-from indexing.opensearch.sync import ChangeShipper, SyncConfig
-from indexing.opensearch.worker import SyncWorker
+
+if TYPE_CHECKING:
+    from opensearchpy import OpenSearch
 
 console = Console()
 
 
 def _connect(settings: Settings) -> tuple[OpenSearch, sessionmaker[Session]]:
     """The cluster client (healthy) and the store's sessions (migrated)."""
+    from indexing.opensearch.client import make_client, wait_until_healthy
+
     if not settings.opensearch_url:
         console.print("set PARTNERMATCH_OPENSEARCH_URL to the cluster's URL", style="red")
         raise typer.Exit(code=2)
@@ -40,6 +42,10 @@ def reindex_command(
     prefix: Annotated[str, typer.Option(help="Index name prefix")] = "partnermatch",
 ) -> None:
     """Rebuild the OpenSearch index from the store and swap the alias once it is verified."""
+    from indexing.opensearch.indexes import IndexNames
+    from indexing.opensearch.reindex import reindex
+    from indexing.opensearch.sync import SyncConfig
+
     client, sessions = _connect(Settings())
     report = reindex(client, sessions=sessions, names=IndexNames(prefix), config=SyncConfig())
     console.print(
@@ -55,6 +61,10 @@ def sync_command(
     once: Annotated[bool, typer.Option(help="Catch up once and exit")] = False,
 ) -> None:
     """Ship the store's change log into OpenSearch (runs until interrupted, or --once)."""
+    from indexing.opensearch.indexes import IndexNames, ensure_layout
+    from indexing.opensearch.sync import ChangeShipper, SyncConfig
+    from indexing.opensearch.worker import SyncWorker
+
     client, sessions = _connect(Settings())
     names = IndexNames(prefix)
     ensure_layout(client, names)
@@ -75,14 +85,21 @@ def node_command(
         "var/opensearch"
     ),
     opensearch_version: Annotated[
-        str, typer.Option(help="OpenSearch release (3.x: set JAVA_HOME to a JDK 21+)")
-    ] = DEFAULT_VERSION,
+        str | None,
+        typer.Option(
+            help="OpenSearch release (default: the launcher's 2.x; 3.x: JAVA_HOME at a JDK 21+)"
+        ),
+    ] = None,
 ) -> None:
     """Run a real single-node OpenSearch (from its published jars) in the foreground on
     127.0.0.1; it prints its URL once it serves. Ctrl-C stops it cleanly."""
+    from indexing.opensearch.node import DEFAULT_VERSION, NodeUnavailable, java_command
+
     data.mkdir(parents=True, exist_ok=True)
     try:
-        command = java_command(port=port, data_dir=data.resolve(), version=opensearch_version)
+        command = java_command(
+            port=port, data_dir=data.resolve(), version=opensearch_version or DEFAULT_VERSION
+        )
     except NodeUnavailable as error:
         console.print(str(error), style="red")
         raise typer.Exit(code=2) from error

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from api.cli import app as cli
 from core.access.models import ApiKey, Role
 from core.database import make_engine
-from tests.api.factories import bearer, make_key
 from tests.conftest import ClientAs, Clock
+from tests.core.access.factories import bearer, make_key
 from tests.factories import create_partner
 
 

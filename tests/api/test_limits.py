@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from core.access.models import Role
 from core.settings import Settings
-from tests.api.factories import bearer, make_key
 from tests.conftest import Clock
+from tests.core.access.factories import bearer, make_key
 from tests.factories import partner_payload
 
 

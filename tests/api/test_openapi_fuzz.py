@@ -18,6 +18,8 @@ from api.app import create_app
 from core.settings import Settings
 from tests.factories import create_partner
 
+pytestmark = pytest.mark.slow
+
 MAX_EXAMPLES = 30
 
 

@@ -36,6 +36,8 @@ from tests.indexing.opensearch.conftest import (  # noqa: F401 (fixtures)
     sync_config,
 )
 
+pytestmark = pytest.mark.slow
+
 CKA = "Certified Kubernetes Administrator (CKA)"  # what the profile's "CKA" resolves to
 
 MUNICH = (48.137, 11.575)
@@ -89,7 +91,7 @@ def seed(sessions: sessionmaker[Session]) -> dict[str, int]:
     }  # fmt: skip
 
 
-@pytest.fixture(params=["embedded", "opensearch"])
+@pytest.fixture(params=["embedded", pytest.param("opensearch", marks=pytest.mark.opensearch)])
 def backend(request: pytest.FixtureRequest, clean_db: Engine) -> Iterator[PartnerIndex]:
     """A backend over the seeded store, caught up."""
     sessions = make_sessionmaker(clean_db)

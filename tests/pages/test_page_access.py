@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from api.pages.session import page_rules_of
 from core.access.deps import routes_of, rules_of
 from core.access.models import Role
-from tests.api.factories import make_key
+from tests.core.access.factories import make_key
 from tests.factories import create_partner
 from tests.pages.forms import csrf_token, sign_in
 

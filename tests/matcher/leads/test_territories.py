@@ -17,6 +17,8 @@ from tests.factories import location, partner_payload
 from tests.matcher.factories import lead_payload
 from tests.matcher.served import served, wait_indexed
 
+pytestmark = pytest.mark.e2e
+
 MUNICH = (48.137, 11.575)
 RADIUS_KM = 100.0
 

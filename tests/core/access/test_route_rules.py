@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.pages.session import page_rules_of
 from core.access.deps import OPEN_PATHS, Role, routes_of, rules_of
-from tests.api.factories import bearer, make_key
+from tests.core.access.factories import bearer, make_key
 from tests.factories import create_partner, partner_payload
 
 
