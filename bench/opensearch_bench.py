@@ -81,9 +81,8 @@ def main() -> None:
 
         def preview(lead: LeadIn) -> object:
             with transaction(sessions) as session:  # the endpoint's unit of work
-                return ranking.preview_lead(
-                    session, lead, index=index, geocoder=geocoder, now=now, limit=20, tolerance_km=0
-                )
+                retrieval = ranking.Retrieval(index, geocoder, tolerance_km=0)
+                return ranking.preview_lead(session, lead, retrieval, now=now, limit=20)
 
         runs["lead_preview"] = [lambda lead=lead: preview(lead) for lead in leads]
         return {kind: _latency(calls) for kind, calls in runs.items()}

@@ -69,11 +69,9 @@ def main() -> None:
             result = ranking.preview_lead(
                 session,
                 LeadIn.model_validate(body),
-                index=index,
-                geocoder=geocoder,
+                ranking.Retrieval(index, geocoder, settings.lead_radius_tolerance_km),
                 now=datetime.now(UTC),
                 limit=20,
-                tolerance_km=settings.lead_radius_tolerance_km,
             )
         timings.append(time.perf_counter() - started)
         sizes.append(len(result.candidates))

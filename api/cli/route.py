@@ -35,14 +35,11 @@ def route(
     with runtime(Settings()) as opened, transaction(opened.sessions) as session:
         assert opened.index is not None
         try:
+            retrieval = ranking.Retrieval(
+                opened.index, opened.geocoder, opened.settings.lead_radius_tolerance_km
+            )
             result = ranking.preview_lead(
-                session,
-                lead,
-                index=opened.index,
-                geocoder=opened.geocoder,
-                now=datetime.now(UTC),
-                limit=limit,
-                tolerance_km=opened.settings.lead_radius_tolerance_km,
+                session, lead, retrieval, now=datetime.now(UTC), limit=limit
             )
         except PartnerMatchError as exc:
             _fail(exc)

@@ -245,15 +245,9 @@ def _lead_page(
     preview = None
     if lead.status in ASSIGNABLE:
         lead_in = LeadIn.model_validate(lead.request)
-        preview = ranking.preview_lead(
-            session,
-            lead_in,
-            index=index,
-            geocoder=geocoder,
-            now=now,
-            limit=10,
-            tolerance_km=request.app.state.settings.lead_radius_tolerance_km,
-        )
+        tolerance_km = request.app.state.settings.lead_radius_tolerance_km
+        retrieval = ranking.Retrieval(index, geocoder, tolerance_km)
+        preview = ranking.preview_lead(session, lead_in, retrieval, now=now, limit=10)
     ids = [lead.assigned_partner_id]
     if preview is not None:
         ids += [c.partner_id for c in preview.candidates] + [

@@ -86,15 +86,8 @@ def preview_lead(
     limit: int = Query(default=20, ge=1, le=200, description="How many candidates to return"),
 ) -> LeadPreview:
     """The ranking the lead would get now, with explanations; nothing is stored or assigned."""
-    return ranking.preview_lead(
-        session,
-        lead,
-        index=index,
-        geocoder=geocoder,
-        now=now,
-        limit=limit,
-        tolerance_km=settings.lead_radius_tolerance_km,
-    )
+    retrieval = ranking.Retrieval(index, geocoder, settings.lead_radius_tolerance_km)
+    return ranking.preview_lead(session, lead, retrieval, now=now, limit=limit)
 
 
 @router.get("", response_model=LeadPage, dependencies=[MANAGERS_OR_ASSIGNEE])

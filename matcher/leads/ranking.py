@@ -77,30 +77,33 @@ def locate(lead: LeadIn, *, geocoder: Geocoder) -> tuple[float, float]:
 
 
 @dataclass(frozen=True)
-class LeadRanking:
-    model_version: str
-    location: Coordinates
-    max_km_beyond_radius: float  # the territory tolerance the lead was ranked with
-    candidates: list[RankedCandidate]  # eligible, best first
-    excluded: list[ExcludedCandidate]
+class Retrieval:
+    """Where a lead's candidates come from: the index, the geocoder placing the lead, and the
+    territory tolerance (km beyond a partner's service radius, unless the lead widens it)."""
+
+    index: PartnerIndex
+    geocoder: Geocoder
+    tolerance_km: float
+
+
+class LeadRanking(LeadPreview):
+    """A lead's ranking as routing keeps it: the preview plus the tolerance it was ranked with."""
+
+    max_km_beyond_radius: float
 
 
 def rank_lead(
     session: Session,
     lead: LeadIn,
+    retrieval: Retrieval,
     *,
-    index: PartnerIndex,
-    geocoder: Geocoder,
     now: datetime,
     limit: int,
-    tolerance_km: float,
     reserved_for: int | None = None,
 ) -> LeadRanking:
     """The best `limit` eligible candidates and the excluded; with `reserved_for`, that
     partner is the only candidate and every other eligible one is an account conflict."""
-    query, ranking = _rank(
-        session, lead, index=index, geocoder=geocoder, now=now, tolerance_km=tolerance_km
-    )
+    query, ranking = _rank(session, lead, retrieval, now=now)
     excluded = excluded_candidates(ranking)
     if reserved_for is not None:
         ranking, conflicts = _only(ranking, reserved_for)
@@ -118,22 +121,22 @@ def rank_lead(
     )
 
 
+def preview_lead(
+    session: Session, lead: LeadIn, retrieval: Retrieval, *, now: datetime, limit: int
+) -> LeadRanking:
+    """The ranking routing would give the lead now (best `limit` candidates), assigning
+    nothing and reserving nothing; the customer's account is not looked up."""
+    require_known_names(session, lead)
+    return rank_lead(session, lead, retrieval, now=now, limit=limit)
+
+
 def standing_of(
-    session: Session,
-    lead: LeadIn,
-    *,
-    index: PartnerIndex,
-    geocoder: Geocoder,
-    now: datetime,
-    partner_id: int,
-    tolerance_km: float,
+    session: Session, lead: LeadIn, retrieval: Retrieval, *, now: datetime, partner_id: int
 ) -> RankedCandidate | str | None:
     """Where one partner stands for the lead now: its ranked entry when eligible, the
     exclusion reason when excluded, None when it is no candidate at all (no such partner, or
     without the lead's required skills)."""
-    _, ranking = _rank(
-        session, lead, index=index, geocoder=geocoder, now=now, tolerance_km=tolerance_km
-    )
+    _, ranking = _rank(session, lead, retrieval, now=now)
     kept, _ = _only(ranking, partner_id)
     if len(kept):
         return ranked_candidates(kept, limit=1)[0]
@@ -142,17 +145,13 @@ def standing_of(
 
 
 def _rank(
-    session: Session,
-    lead: LeadIn,
-    *,
-    index: PartnerIndex,
-    geocoder: Geocoder,
-    now: datetime,
-    tolerance_km: float,
+    session: Session, lead: LeadIn, retrieval: Retrieval, *, now: datetime
 ) -> tuple[LeadQuery, Ranking]:
-    """The lead's candidates ranked by the active model, as preview ranks them."""
-    query = lead_query(lead, geocoder=geocoder, now=now, tolerance_km=tolerance_km)
-    candidates = index.candidates(query)
+    """The lead's candidates with their context, ranked by the active model."""
+    query = lead_query(
+        lead, geocoder=retrieval.geocoder, now=now, tolerance_km=retrieval.tolerance_km
+    )
+    candidates = retrieval.index.candidates(query)
     context = candidate_context(session, candidates)
     ranker = active_ranker(session)
     return query, rank(query, candidates=candidates, context=context, ranker=ranker)
@@ -184,33 +183,3 @@ def _only(ranking: Ranking, partner_id: int) -> tuple[Ranking, np.ndarray]:
         contributions=ranking.contributions[keep],
     )
     return kept, ranking.partner_ids[~keep]
-
-
-def preview_lead(
-    session: Session,
-    lead: LeadIn,
-    *,
-    index: PartnerIndex,
-    geocoder: Geocoder,
-    now: datetime,
-    limit: int,
-    tolerance_km: float,
-) -> LeadPreview:
-    """The ranking routing would give the lead now (best `limit` candidates), assigning
-    nothing and reserving nothing; the customer's account is not looked up."""
-    require_known_names(session, lead)
-    ranking = rank_lead(
-        session,
-        lead,
-        index=index,
-        geocoder=geocoder,
-        now=now,
-        limit=limit,
-        tolerance_km=tolerance_km,
-    )
-    return LeadPreview(
-        model_version=ranking.model_version,
-        location=ranking.location,
-        candidates=ranking.candidates,
-        excluded=ranking.excluded,
-    )
