@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import health
-from api.access import endpoints as key_endpoints
+from api import keys as key_endpoints
 from api.contract import DOCUMENTED_QUERY_ONLY, document_errors
 from api.error_handlers import install_error_handlers
 from api.limits import BodyLimitMiddleware
@@ -18,7 +18,7 @@ from api.metrics import install_metrics
 from api.pages.install import install_pages
 from api.ratelimit import RateLimitMiddleware
 from api.runtime import runtime
-from api.settings import Settings
+from core.settings import Settings
 from indexing import endpoints as search_endpoints
 from indexing.public_views import PublicViews
 from matcher.endpoints import router as matcher_router
@@ -74,11 +74,10 @@ def create_app(
     install_metrics(app)
     app.include_router(health.router)
     api_routers = (
-        scoring_endpoints.stale_router,  # before /v1/partners/{id}
+        scoring_endpoints.router,  # before /v1/partners/{id}
         search_endpoints.router,  # before /v1/partners/{id}
         partner_endpoints.router,
         key_endpoints.router,
-        scoring_endpoints.leads_router,
         matcher_router,
     )
     for router in api_routers:

@@ -15,8 +15,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
-from api.access.deps import OPEN_PATHS, Role, routes_of, rules_of
-from api.errors import InvalidInput
+from core.access.deps import OPEN_PATHS, Role, routes_of, rules_of
+from core.errors import InvalidInput
 
 
 class ErrorDetail(BaseModel):

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import httpx
 
-from api.access.models import Role
-from api.access.service import renew_named_key
-from api.database import make_sessionmaker, transaction
 from bench.server import Server
 from bench.store_seed import open_seeded_store
+from core.access.models import Role
+from core.access.service import renew_named_key
+from core.database import make_sessionmaker, transaction
 from profiles.seed import generate_partners
 
 VAR = Path(__file__).parent / "var"

@@ -12,11 +12,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from api.access.models import Role
 from api.app import create_app
-from api.settings import Settings
-from tests.api.factories import bearer, make_key
+from core.access.models import Role
+from core.settings import Settings
 from tests.conftest import ClientAs, Clock
+from tests.core.access.factories import bearer, make_key
 from tests.factories import create_partner, partner_payload
 
 

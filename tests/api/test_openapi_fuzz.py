@@ -25,7 +25,7 @@ from schemathesis.auths import AuthStorage
 from schemathesis.checks import CHECKS, load_all_checks
 
 from api.app import create_app
-from api.settings import Settings
+from core.settings import Settings
 from tests.factories import create_partner
 
 MAX_EXAMPLES = 25
