@@ -37,6 +37,7 @@ from core.access.service import renew_named_key
 from core.database import make_sessionmaker, transaction
 
 VAR = Path(__file__).parent / "var"
+CONNECTIONS = 64  # concurrent requests at most, as many keep-alive connections
 SEARCHES: list[dict[str, Any]] = [
     {"near": "Munich", "skills": "aws", "radius_km": 100},
     {"near": "Berlin"},
@@ -76,9 +77,11 @@ def main() -> None:
         requests = _requests(args.kind, leads)
         if not args.cold:
             asyncio.run(_open_loop(server.url, headers, requests, rate=args.rate, seconds=3))
+        started = time.perf_counter()
         results = asyncio.run(
             _open_loop(server.url, headers, requests, rate=args.rate, seconds=args.seconds)
         )
+        elapsed = time.perf_counter() - started  # until the last answer, backlog included
         memory = server.memory_mb()
     finally:
         server.stop()
@@ -91,7 +94,7 @@ def main() -> None:
     print(
         f"{args.kind}, {store}, {args.partners:,} partners, {args.workers} worker(s), {start}, "
         f"offered {args.rate:.0f}/s for {args.seconds:.0f} s: "
-        f"achieved {len(latencies) / args.seconds:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+        f"achieved {len(latencies) / elapsed:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
         f"max {latencies.max():.1f} ms, {errors} errors; "
         f"RSS/PSS per worker {per_worker} MB, total PSS {total_pss:.0f} MB"
     )
@@ -111,30 +114,35 @@ async def _open_loop(
     rate: float,
     seconds: float,
 ) -> list[tuple[bool, float]]:
-    """Send one request every 1/rate s whatever the answers; (ok, s since scheduled) each."""
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-    async with httpx.AsyncClient(
-        base_url=base_url, headers=headers, limits=limits, timeout=30
-    ) as client:
-        start = time.perf_counter() + 0.1
+    """Schedule one request every 1/rate s whatever the answers; (ok, s since scheduled) each.
 
-        async def one(scheduled: float, method: str, path: str, payload: Any) -> tuple[bool, float]:
-            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            try:
-                if method == "GET":
-                    response = await client.get(path, params=payload)
-                else:
-                    response = await client.post(path, json=payload)
-                ok = response.status_code < 300
-            except httpx.HTTPError:
-                ok = False
-            return ok, time.perf_counter() - scheduled
+    CONNECTIONS senders, each on a keep-alive connection of its own, take the scheduled
+    requests in order; a request no sender is free for waits, and that wait counts in its
+    latency. (One client pool with a connection per pending request made the generator itself
+    collapse once a backlog formed: httpx scans its whole queue on every event.)"""
+    start = time.perf_counter() + 0.1
+    schedule: asyncio.Queue[tuple[float, str, str, Any]] = asyncio.Queue()
+    for n in range(int(rate * seconds)):
+        schedule.put_nowait((start + n / rate, *next(requests)))
+    results: list[tuple[bool, float]] = []
 
-        tasks = [
-            asyncio.create_task(one(start + n / rate, *next(requests)))
-            for n in range(int(rate * seconds))
-        ]
-        return await asyncio.gather(*tasks)
+    async def sender() -> None:
+        async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as client:
+            while not schedule.empty():
+                scheduled, method, path, payload = schedule.get_nowait()
+                await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+                try:
+                    if method == "GET":
+                        response = await client.get(path, params=payload)
+                    else:
+                        response = await client.post(path, json=payload)
+                    ok = response.status_code < 300
+                except httpx.HTTPError:
+                    ok = False
+                results.append((ok, time.perf_counter() - scheduled))
+
+    await asyncio.gather(*(sender() for _ in range(CONNECTIONS)))
+    return results
 
 
 if __name__ == "__main__":
