@@ -114,6 +114,7 @@ def import_case(megabytes: int) -> Case:
             if size >= megabytes * 1024 * 1024:
                 break
         body = b"".join(lines)
+        run = time.time_ns()  # the other writes create new partners on every run
         headers = {**key, "Content-Type": "application/x-ndjson"}
         importing = asyncio.create_task(
             client.post("/v1/partners/import", content=body, headers=headers)
@@ -122,7 +123,7 @@ def import_case(megabytes: int) -> Case:
         while not importing.done():
             seeded = next(generate_partners(1, seed=len(others), today=today))
             payload = {name: value for name, value in seeded.items() if name not in _SOURCE_TIMES}
-            payload["external_id"] = f"ABUSE-OTHER-{len(others)}"
+            payload["external_id"] = f"ABUSE-OTHER-{run}-{len(others)}"
             others.append(
                 (await client.post("/v1/partners", json=payload, headers=key)).status_code
             )
