@@ -39,7 +39,7 @@ from indexing.embedded import EmbeddedIndex
 from indexing.opensearch.backend import OpenSearchIndex
 from indexing.opensearch.client import make_client
 from indexing.opensearch.indexes import IndexNames
-from indexing.opensearch.node import DEFAULT_HEAP, OpenSearchNode
+from indexing.opensearch.node import DEFAULT_HEAP, OpenSearchNode, fixed_heap
 from indexing.opensearch.reindex import reindex
 from indexing.opensearch.sync import SyncConfig
 from indexing.protocol import PartnerIndex
@@ -110,7 +110,7 @@ def main() -> None:
     embedded.close()
     print(f"embedded: {results['embedded']}", file=sys.stderr)
 
-    heap = (f"-Xms{args.heap}", f"-Xmx{args.heap}") if args.heap else DEFAULT_HEAP
+    heap = fixed_heap(args.heap) if args.heap else DEFAULT_HEAP
     data_dir = Path(tempfile.mkdtemp(prefix="bench-opensearch-"))
     with opensearch(data_dir, heap=heap) as (url, node):
         client = make_client(url, timeout_s=120)

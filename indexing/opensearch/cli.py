@@ -15,7 +15,13 @@ from api.database import make_engine, make_sessionmaker, upgrade_database
 from api.settings import Settings
 from indexing.opensearch.client import make_client, wait_until_healthy
 from indexing.opensearch.indexes import IndexNames, ensure_layout
-from indexing.opensearch.node import DEFAULT_VERSION, NodeUnavailable, java_command
+from indexing.opensearch.node import (
+    DEFAULT_HEAP,
+    DEFAULT_VERSION,
+    NodeUnavailable,
+    fixed_heap,
+    java_command,
+)
 from indexing.opensearch.reindex import reindex
 from indexing.opensearch.sync import ChangeShipper, SyncConfig
 from indexing.opensearch.worker import SyncWorker
@@ -76,12 +82,21 @@ def node_command(
     opensearch_version: Annotated[
         str, typer.Option(help="OpenSearch release (3.x: set JAVA_HOME to a JDK 21+)")
     ] = DEFAULT_VERSION,
+    heap: Annotated[
+        str | None,
+        typer.Option(help="JVM heap, e.g. 2g (1,000,000 partners need 2g); default 512m-1g"),
+    ] = None,
 ) -> None:
     """Run a real single-node OpenSearch (from its published jars) in the foreground on
     127.0.0.1; it prints its URL once it serves. Ctrl-C stops it cleanly."""
     data.mkdir(parents=True, exist_ok=True)
     try:
-        command = java_command(port=port, data_dir=data.resolve(), version=opensearch_version)
+        command = java_command(
+            port=port,
+            data_dir=data.resolve(),
+            heap=fixed_heap(heap) if heap else DEFAULT_HEAP,
+            version=opensearch_version,
+        )
     except NodeUnavailable as error:
         console.print(str(error), style="red")
         raise typer.Exit(code=2) from error
