@@ -16,7 +16,7 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionError as TransportConnectionError
 from opensearchpy.exceptions import TransportError
 
-from api.errors import Unavailable
+from core.errors import Unavailable
 
 T = TypeVar("T")
 
