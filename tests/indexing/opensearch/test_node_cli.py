@@ -14,9 +14,12 @@ import pytest
 from indexing.opensearch.client import make_client, wait_until_healthy
 from tests.indexing.opensearch.server import URL_ENV
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get(URL_ENV)), reason="a configured cluster replaces the project's own node"
-)
+pytestmark = [
+    pytest.mark.opensearch,  # starts a node of its own, not through the `opensearch_url` fixture
+    pytest.mark.skipif(
+        bool(os.environ.get(URL_ENV)), reason="a configured cluster replaces the project's own node"
+    ),
+]
 
 
 def test_runs_a_node_until_stopped(tmp_path: Path) -> None:
