@@ -64,7 +64,9 @@ def _unknown(
     outside = {name for names in fields.values() for name in names if not kind.in_taxonomy(name)}
     if not outside:
         return []
-    unknown = outside - repository.names_on_profiles(session, kind.column, sorted(outside))
+    # no stored name holds NUL (PostgreSQL cannot even compare one: it was a 500 there)
+    storable = sorted(name for name in outside if "\x00" not in name)
+    unknown = outside - repository.names_on_profiles(session, kind.column, storable)
     if not unknown:
         return []
     choices = _choices(session, kind)

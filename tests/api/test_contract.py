@@ -149,7 +149,9 @@ class TestQueryParameters:
         assert response.status_code == 422
         assert [d["field"] for d in response.json()["error"]["details"]] == ["skill"]
 
-    def test_a_nul_character_is_a_422_on_every_store(self, client: TestClient) -> None:
+    def test_a_nul_character_in_a_skill_is_an_unknown_name_on_every_store(
+        self, client: TestClient
+    ) -> None:
         response = client.get("/v1/partners/search", params={"skills": "a\x00b"})
         assert response.status_code == 422
-        assert response.json()["error"]["details"][0]["field"] == "skills"
+        assert response.json()["error"]["details"][0]["field"].startswith("skills")
