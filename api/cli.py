@@ -39,6 +39,7 @@ app.command("reindex")(opensearch_cli.reindex_command)
 app.command("sync")(opensearch_cli.sync_command)
 app.command("opensearch-node")(opensearch_cli.node_command)
 app.command("sweep")(matcher_cli.sweep)
+app.command("notify")(matcher_cli.notify)
 console = Console()
 
 

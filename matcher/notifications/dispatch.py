@@ -1,0 +1,33 @@
+"""The worker's first step: turn committed events into one pending delivery per recipient."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.database import transaction
+from api.settings import Settings
+from matcher.notifications import repository
+from matcher.notifications.recipients import targets_of
+
+
+def dispatch(
+    sessions: sessionmaker[Session], *, settings: Settings, now: datetime, limit: int
+) -> int:
+    """Deliveries for up to `limit` undispatched events; how many events were dispatched.
+    Several processes may run it: a delivery exists once per (event, channel, target)."""
+    with transaction(sessions) as session:
+        events = repository.undispatched(session, limit=limit)
+        for event in events:
+            for target in targets_of(session, event, settings=settings):
+                repository.add_delivery(
+                    session,
+                    event_id=event.id,
+                    channel=target.channel,
+                    target=target.target,
+                    subscription_id=target.subscription_id,
+                    now=now,
+                )
+            event.dispatched_at = now
+    return len(events)

@@ -1,0 +1,227 @@
+"""The delivery worker: dispatch new events, claim due deliveries under a lease, send them,
+record the result. Runs as a background task of `serve` and as `partnermatch notify`.
+
+Delivery is at least once: a worker that dies after sending but before recording the result
+leaves the row to be claimed again when its lease ends, and the receiver de-duplicates by
+event id. Each result is committed right after its send, so a crash loses at most the one
+delivery in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from api.database import transaction
+from api.settings import Settings
+from matcher.notifications import mail, repository, webhooks
+from matcher.notifications.dispatch import dispatch
+from matcher.notifications.models import DEAD, EMAIL, SENT, WEBHOOK, Delivery, NotificationEvent
+from matcher.notifications.retry import next_attempt
+from matcher.notifications.schedule import schedule
+
+log = logging.getLogger("partnermatch.notify")
+
+
+@dataclass
+class RoundReport:
+    dispatched: int = 0
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.dispatched or self.sent or self.failed or self.dead)
+
+
+@dataclass
+class Worker:
+    """One delivering process's state: the store, the settings, its clock and HTTP client."""
+
+    sessions: sessionmaker[Session]
+    settings: Settings
+    clock: Callable[[], datetime]
+    http: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.http = httpx.Client(timeout=self.settings.webhook_timeout_seconds)
+
+    def close(self) -> None:
+        self.http.close()
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Webhooks always; e-mail only with an SMTP host (without one, e-mails wait)."""
+        return (WEBHOOK, EMAIL) if self.settings.smtp_host else (WEBHOOK,)
+
+    def run_once(self) -> RoundReport:
+        """One round: dispatch events, then deliver one batch of due deliveries."""
+        limit = self.settings.notify_batch_size
+        report = RoundReport(
+            dispatched=dispatch(
+                self.sessions, settings=self.settings, now=self.clock(), limit=limit
+            )
+        )
+        token = str(uuid.uuid4())
+        with transaction(self.sessions) as session:
+            batch = repository.claim(
+                session,
+                token=token,
+                channels=self.channels,
+                now=self.clock(),
+                lease=timedelta(seconds=self.settings.notify_lease_seconds),
+                limit=limit,
+            )
+            events = repository.events_by_id(session, {d.event_id for d in batch})
+            subscriptions = repository.subscriptions_by_id(
+                session, {d.subscription_id for d in batch if d.subscription_id is not None}
+            )
+        emails = [d for d in batch if d.channel == EMAIL]
+        for delivery in (d for d in batch if d.channel == WEBHOOK):
+            subscription = subscriptions.get(delivery.subscription_id or 0)
+            error: str | None = "the subscription was deleted"
+            if subscription is not None:
+                error = _attempt(
+                    partial(
+                        webhooks.post,
+                        self.http,
+                        events[delivery.event_id],
+                        subscription=subscription,
+                        now=self.clock(),
+                    )
+                )
+            self._record(delivery, token=token, error=error, report=report)
+        if emails:
+            self._send_emails(emails, events=events, token=token, report=report)
+        return report
+
+    def _send_emails(
+        self,
+        emails: list[Delivery],
+        *,
+        events: dict[int, NotificationEvent],
+        token: str,
+        report: RoundReport,
+    ) -> None:
+        """One SMTP connection for the batch; a refused connection fails every e-mail in it."""
+        try:
+            smtp = mail.open_smtp(self.settings)
+        except (OSError, smtplib.SMTPException) as exc:
+            for delivery in emails:
+                self._record(delivery, token=token, error=_describe(exc), report=report)
+            return
+        with smtp:
+            for delivery in emails:
+                message = mail.build_message(
+                    events[delivery.event_id],
+                    recipient=delivery.target,
+                    settings=self.settings,
+                    delivery_id=delivery.id,
+                )
+                error = _attempt(partial(smtp.send_message, message))
+                self._record(delivery, token=token, error=error, report=report)
+
+    def _record(
+        self, delivery: Delivery, *, token: str, error: str | None, report: RoundReport
+    ) -> None:
+        """Commit the attempt's result, unless the lease was lost to another worker."""
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            row = repository.claimed(session, delivery.id, token=token)
+            if row is None:
+                return
+            row.attempts += 1
+            row.claimed_until, row.claim_token = None, None
+            if error is None:
+                row.status, row.sent_at, row.last_error = SENT, now, None
+                report.sent += 1
+                return
+            row.last_error = error[:2000]
+            row.give_up_at = row.give_up_at or now + timedelta(
+                hours=self.settings.notify_retry_hours
+            )
+            retry_at = next_attempt(row.attempts, now=now)
+            if retry_at > row.give_up_at:
+                row.status = DEAD
+                report.dead += 1
+            else:
+                row.next_attempt_at = retry_at
+                report.failed += 1
+
+
+def _attempt(send: Callable[[], object]) -> str | None:
+    """None when the send succeeded, else what went wrong."""
+    try:
+        send()
+    except (OSError, smtplib.SMTPException, httpx.HTTPError) as exc:
+        return _describe(exc)
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_until_idle(worker: Worker, *, max_rounds: int = 1000) -> RoundReport:
+    """Rounds until one finds nothing to do (`partnermatch notify --once`, tests)."""
+    total = RoundReport()
+    for _ in range(max_rounds):
+        report = worker.run_once()
+        total.dispatched += report.dispatched
+        total.sent += report.sent
+        total.failed += report.failed
+        total.dead += report.dead
+        if not report.busy:
+            break
+    return total
+
+
+@asynccontextmanager
+async def background_notifier(app: FastAPI) -> AsyncIterator[None]:
+    """Deliver while the app runs (lifespan helper); stopped, and its client closed, at exit."""
+    settings: Settings = app.state.settings
+    if not settings.notify_in_serve:
+        yield
+        return
+    worker = Worker(sessions=app.state.sessionmaker, settings=settings, clock=app.state.clock)
+    task = asyncio.create_task(_deliver_forever(worker))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        worker.close()
+
+
+async def _deliver_forever(worker: Worker) -> None:
+    """Deliver as long as there is work, else wait `notify_poll_seconds`; the time-based
+    events are written every `sweep_interval_seconds` (lead reminders by the SLA sweep)."""
+    settings, scheduled = worker.settings, float("-inf")
+    while True:
+        try:
+            if time.monotonic() - scheduled >= settings.sweep_interval_seconds:
+                scheduled = time.monotonic()
+                await run_in_threadpool(
+                    schedule, worker.sessions, settings=settings, now=worker.clock()
+                )
+            report = await run_in_threadpool(worker.run_once)
+        except Exception:  # a failed round is logged; the next one retries
+            log.exception("notification round failed")
+            report = RoundReport()
+        if not report.busy:
+            await asyncio.sleep(worker.settings.notify_poll_seconds)
