@@ -171,3 +171,7 @@ def reservations_ending(
         .order_by(Reservation.until, Reservation.id)
     )
     return [(reservation, account) for reservation, account in session.execute(query)]
+
+
+def all_subscriptions(session: Session) -> Sequence[WebhookSubscription]:
+    return session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)).all()
