@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import datetime
+import time
 from typing import Any
 
 import httpx
@@ -44,15 +44,15 @@ def post(
     event: NotificationEvent,
     *,
     subscription: WebhookSubscription,
-    now: datetime,
 ) -> None:
-    """POST the event; anything but a 2xx raises (httpx.HTTPError), so it is retried."""
+    """POST the event; anything but a 2xx raises (httpx.HTTPError), so it is retried. The
+    signature carries the wall-clock time of sending, which receivers compare with theirs."""
     body = body_of(event)
     headers = {
         "Content-Type": "application/json",
         EVENT_ID_HEADER: str(event.id),
         "X-Partnermatch-Event": event.kind,
-        SIGNATURE_HEADER: signature(subscription.secret, body=body, timestamp=int(now.timestamp())),
+        SIGNATURE_HEADER: signature(subscription.secret, body=body, timestamp=int(time.time())),
     }
     response = client.post(subscription.url, content=body, headers=headers)
     response.raise_for_status()

@@ -101,7 +101,6 @@ class Worker:
                         self.http,
                         events[delivery.event_id],
                         subscription=subscription,
-                        now=self.clock(),
                     )
                 )
             self._record(delivery, token=token, error=error, report=report)
