@@ -83,7 +83,16 @@ def seed(
         _run_import(opened, lines, total=partners, label="seeding")
 
 
-BENCHMARKS = ("search", "preview", "routing", "opensearch", "write_path", "pages", "load")
+BENCHMARKS = (
+    "search",
+    "preview",
+    "routing",
+    "opensearch",
+    "write_path",
+    "pages",
+    "load",
+    "notify",
+)
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
 

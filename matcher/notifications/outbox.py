@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from matcher.notifications.models import NotificationEvent
 
+WRITTEN = "outbox_written"  # session.info flag: this transaction wrote an event
 KINDS = (
     "lead.offered",
     "lead.reminder",
@@ -58,4 +59,5 @@ def emit(
         .on_conflict_do_nothing(index_elements=["occurrence"])
     )
     result = session.execute(statement)
+    session.info[WRITTEN] = True  # a worker in this process is woken when this commits
     return bool(result.rowcount)  # type: ignore[attr-defined]

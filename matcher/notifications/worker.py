@@ -22,12 +22,13 @@ from functools import partial
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from api.database import transaction
 from api.settings import Settings
-from matcher.notifications import mail, repository, webhooks
+from matcher.notifications import mail, outbox, repository, webhooks
 from matcher.notifications.dispatch import dispatch
 from matcher.notifications.models import DEAD, EMAIL, SENT, WEBHOOK, Delivery, NotificationEvent
 from matcher.notifications.retry import next_attempt
@@ -191,23 +192,39 @@ def run_until_idle(worker: Worker, *, max_rounds: int = 1000) -> RoundReport:
 
 @asynccontextmanager
 async def background_notifier(app: FastAPI) -> AsyncIterator[None]:
-    """Deliver while the app runs (lifespan helper); stopped, and its client closed, at exit."""
+    """Deliver while the app runs (lifespan helper); stopped, and its client closed, at exit.
+    A commit in this process that wrote an event wakes the worker at once; events written by
+    other processes are found within `notify_poll_seconds`."""
     settings: Settings = app.state.settings
     if not settings.notify_in_serve:
         yield
         return
-    worker = Worker(sessions=app.state.sessionmaker, settings=settings, clock=app.state.clock)
-    task = asyncio.create_task(_deliver_forever(worker))
+    sessions = app.state.sessionmaker
+    worker = Worker(sessions=sessions, settings=settings, clock=app.state.clock)
+    loop, wake = asyncio.get_running_loop(), asyncio.Event()
+
+    def after_commit(session: Session) -> None:
+        if session.info.pop(outbox.WRITTEN, False):
+            loop.call_soon_threadsafe(wake.set)
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(outbox.WRITTEN, None)
+
+    event.listen(sessions, "after_commit", after_commit)
+    event.listen(sessions, "after_rollback", after_rollback)
+    task = asyncio.create_task(_deliver_forever(worker, wake))
     try:
         yield
     finally:
+        event.remove(sessions, "after_commit", after_commit)
+        event.remove(sessions, "after_rollback", after_rollback)
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
         worker.close()
 
 
-async def _deliver_forever(worker: Worker) -> None:
+async def _deliver_forever(worker: Worker, wake: asyncio.Event) -> None:
     """Deliver as long as there is work, else wait `notify_poll_seconds`; the time-based
     events are written every `sweep_interval_seconds` (lead reminders by the SLA sweep)."""
     settings, scheduled = worker.settings, float("-inf")
@@ -223,4 +240,6 @@ async def _deliver_forever(worker: Worker) -> None:
             log.exception("notification round failed")
             report = RoundReport()
         if not report.busy:
-            await asyncio.sleep(worker.settings.notify_poll_seconds)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=settings.notify_poll_seconds)
+            wake.clear()

@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.settings import Settings
+from bench.receivers import SmtpServer
 from matcher.notifications.worker import Worker
 from tests.conftest import Clock
-from tests.matcher.notifications.receivers import SmtpServer
 
 MANAGER = "channel.manager@vendor.example"
 

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.database import transaction
+from bench.receivers import SmtpServer
 from matcher.notifications import outbox
 from matcher.notifications.models import Delivery
 from matcher.notifications.worker import Worker, run_until_idle
@@ -13,7 +14,6 @@ from tests.conftest import Clock
 from tests.matcher.factories import accept, decline, post_lead, sweep_now
 from tests.matcher.notifications.conftest import MANAGER
 from tests.matcher.notifications.factories import kinds_of, partner_with_contacts
-from tests.matcher.notifications.receivers import SmtpServer
 
 
 class TestOfferMail:

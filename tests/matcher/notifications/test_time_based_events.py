@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from bench.receivers import SmtpServer
 from matcher.notifications.schedule import schedule
 from matcher.notifications.worker import Worker, run_until_idle
 from tests.conftest import Clock
 from tests.matcher.factories import create_account, in_days, post_lead, reserve, sweep_now
 from tests.matcher.notifications.conftest import MANAGER
 from tests.matcher.notifications.factories import kinds_of, partner_with_contacts
-from tests.matcher.notifications.receivers import SmtpServer
 
 
 def run_schedule(client: TestClient) -> int:

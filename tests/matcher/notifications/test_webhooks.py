@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.receivers import WebhookReceiver
 from matcher.notifications.worker import Worker, run_until_idle
 from tests.conftest import Clock
 from tests.matcher.factories import decline, post_lead
 from tests.matcher.notifications.factories import partner_with_contacts
-from tests.matcher.notifications.receivers import WebhookReceiver
 
 SECRET = "whsec_0123456789abcdef0123"
 

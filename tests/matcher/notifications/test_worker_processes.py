@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 
 from api.database import transaction
 from api.settings import Settings
+from bench.receivers import WebhookReceiver
 from matcher.notifications import outbox
 from tests.conftest import Clock
-from tests.matcher.notifications.receivers import WebhookReceiver
 
 SECRET = "whsec_processes_0123456789"
 EVENTS = 120

@@ -1,5 +1,6 @@
-"""Real receivers at the edge of the outside world: an SMTP server (aiosmtpd) and an HTTP
-webhook receiver that checks signatures and de-duplicates by event id, both on free ports."""
+"""Real receivers at the edge of the outside world, for the notification tests and
+benchmark: an SMTP server (aiosmtpd) and an HTTP webhook receiver that checks signatures and
+de-duplicates by event id, both on free ports. Both note when each message arrived."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Mailbox:
     """What the SMTP server received; while `refusing`, every recipient gets a 451."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    arrived_at: list[float] = field(default_factory=list)  # time.time() per message
     refusing: bool = False
 
     async def handle_RCPT(
@@ -43,6 +45,7 @@ class Mailbox:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         self.messages.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
+        self.arrived_at.append(time.time())
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -78,6 +81,7 @@ class Received:
     secret: str
     events: dict[int, dict[str, Any]] = field(default_factory=dict)
     arrivals: dict[int, int] = field(default_factory=dict)
+    first_arrival: dict[int, float] = field(default_factory=dict)  # time.time() per event
     bad_signatures: int = 0
     failing: bool = False  # answer 500 while set
     delay_seconds: float = 0.0
@@ -116,6 +120,7 @@ class WebhookReceiver:
                     with received.lock:
                         received.arrivals[event_id] = received.arrivals.get(event_id, 0) + 1
                         received.events.setdefault(event_id, json.loads(body))
+                        received.first_arrival.setdefault(event_id, time.time())
                     self.send_response(204)
                 self.end_headers()
 
