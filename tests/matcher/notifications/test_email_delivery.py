@@ -74,6 +74,24 @@ class TestOfferMail:
         assert any("needs a partner" in m["Subject"] for m in smtp.mailbox.to(MANAGER))
 
 
+    def test_a_managers_assignment_tells_both_partners(
+        self, client: TestClient, worker: Worker, smtp: SmtpServer
+    ) -> None:
+        first = partner_with_contacts(client, slug="was", aws_level=5)
+        chosen = partner_with_contacts(client, slug="now", aws_level=3)
+        lead = post_lead(client, params={"policy": "best"})
+        assert lead["assigned_partner_id"] == first
+        assigned = client.post(
+            f"/v1/leads/{lead['id']}/assign", json={"partner_id": chosen, "reason": "key account"}
+        )
+        assert assigned.status_code == 200, assigned.text
+        run_until_idle(worker)
+        assert [m["Subject"] for m in smtp.mailbox.to("leads@was.example")][-1] == (
+            f"Lead {lead['title']} moved on"
+        )
+        assert len(smtp.mailbox.to("leads@now.example")) == 1
+
+
 class TestNothingLostNothingInvented:
     def test_a_rolled_back_transaction_sends_nothing(
         self, client: TestClient, worker: Worker, smtp: SmtpServer, clock: Clock
