@@ -3,10 +3,13 @@ itself, never by the public."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from api.access.models import Role
+from api.settings import Settings
 from tests.conftest import ClientAs
 from tests.factories import create_partner
 from tests.matcher.notifications.factories import contacts_of
@@ -61,3 +64,13 @@ class TestContacts:
         client.app.state.index.catch_up()  # type: ignore[attr-defined]
         found = client_as(Role.PUBLIC).get("/v1/partners/search", params={"q": "Alpenwolke"})
         assert "beta.example" not in found.text
+
+
+class TestManagerAddresses:
+    def test_a_bad_manager_address_refuses_to_start(self) -> None:
+        with pytest.raises(ValidationError, match="not-an-address"):
+            Settings(manager_emails="cm@vendor.example, not-an-address")
+        assert Settings(manager_emails=" a@v.example ,b@v.example").manager_addresses == [
+            "a@v.example",
+            "b@v.example",
+        ]
