@@ -19,15 +19,25 @@ def dispatch(
     Several processes may run it: a delivery exists once per (event, channel, target)."""
     with transaction(sessions) as session:
         events = repository.undispatched(session, limit=limit)
+        recipients = targets_of(
+            events,
+            contacts=repository.contacts_of(
+                session, {e.partner_id for e in events if e.partner_id is not None}
+            ),
+            subscriptions=repository.active_subscriptions(session) if events else [],
+            settings=settings,
+        )
+        rows: list[dict[str, object]] = [
+            {
+                "event_id": event.id,
+                "channel": target.channel,
+                "target": target.target,
+                "subscription_id": target.subscription_id,
+            }
+            for event in events
+            for target in recipients[event.id]
+        ]
+        repository.add_deliveries(session, rows, now=now)
         for event in events:
-            for target in targets_of(session, event, settings=settings):
-                repository.add_delivery(
-                    session,
-                    event_id=event.id,
-                    channel=target.channel,
-                    target=target.target,
-                    subscription_id=target.subscription_id,
-                    now=now,
-                )
             event.dispatched_at = now
     return len(events)

@@ -3,14 +3,11 @@ what needs them, and every webhook subscription that asked for the kind."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from api.settings import Settings
-from matcher.notifications import repository
-from matcher.notifications.models import EMAIL, WEBHOOK, NotificationEvent
-from profiles.models import Partner
+from matcher.notifications.models import EMAIL, WEBHOOK, NotificationEvent, WebhookSubscription
 
 # The partner contact role each kind goes to (admin contacts stand in when none is named).
 PARTNER_ROLE = {
@@ -37,22 +34,45 @@ class Target:
     subscription_id: int | None = None
 
 
-def targets_of(session: Session, event: NotificationEvent, *, settings: Settings) -> list[Target]:
+def targets_of(
+    events: Sequence[NotificationEvent],
+    *,
+    contacts: dict[int, list[dict[str, str]]],
+    subscriptions: Sequence[WebhookSubscription],
+    settings: Settings,
+) -> dict[int, list[Target]]:
+    """Event id -> its recipients; `contacts` per partner of the events, the active
+    subscriptions (read once per batch)."""
+    return {
+        event.id: _targets(event, contacts=contacts, subscriptions=subscriptions, settings=settings)
+        for event in events
+    }
+
+
+def _targets(
+    event: NotificationEvent,
+    *,
+    contacts: dict[int, list[dict[str, str]]],
+    subscriptions: Sequence[WebhookSubscription],
+    settings: Settings,
+) -> list[Target]:
     found: list[Target] = []
     role = PARTNER_ROLE.get(event.kind)
     if role is not None and event.partner_id is not None:
-        partner = session.get(Partner, event.partner_id)
-        if partner is not None:
-            found += [Target(EMAIL, email) for email in contact_emails(partner, role=role)]
+        emails = contact_emails(contacts.get(event.partner_id, []), role=role)
+        found += [Target(EMAIL, email) for email in emails]
     if event.kind in FOR_MANAGERS:
         found += [Target(EMAIL, email) for email in settings.manager_addresses]
-    for subscription in repository.subscriptions_for(session, event.kind):
-        found.append(Target(WEBHOOK, str(subscription.id), subscription.id))
+    found += [
+        Target(WEBHOOK, str(subscription.id), subscription.id)
+        for subscription in subscriptions
+        if not subscription.event_types or event.kind in subscription.event_types
+    ]
     unique = {(t.channel, t.target.casefold()): t for t in found}
     return list(unique.values())
 
 
-def contact_emails(partner: Partner, *, role: str) -> list[str]:
-    contacts = partner.contacts or []
+def contact_emails(contacts: list[dict[str, str]], *, role: str) -> list[str]:
+    """The contacts of the role; the admin contacts when the partner named none."""
     named = [c["email"] for c in contacts if c["role"] == role]
     return named or [c["email"] for c in contacts if c["role"] == "admin"]

@@ -16,6 +16,7 @@ from matcher.notifications.models import (
     NotificationEvent,
     WebhookSubscription,
 )
+from profiles.models import Partner
 
 
 def undispatched(session: Session, *, limit: int) -> list[NotificationEvent]:
@@ -31,31 +32,17 @@ def undispatched(session: Session, *, limit: int) -> list[NotificationEvent]:
     return list(session.scalars(query))
 
 
-def add_delivery(
-    session: Session,
-    *,
-    event_id: int,
-    channel: str,
-    target: str,
-    subscription_id: int | None,
-    now: datetime,
-) -> None:
-    """A pending delivery, unless this event already has one for the target."""
+def add_deliveries(session: Session, rows: list[dict[str, object]], *, now: datetime) -> None:
+    """Pending deliveries ({event_id, channel, target, subscription_id} each), skipping the
+    ones an event already has for its target (another worker dispatched it too)."""
+    if not rows:
+        return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(
-        dialect.insert(Delivery)
-        .values(
-            event_id=event_id,
-            channel=channel,
-            target=target,
-            subscription_id=subscription_id,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["event_id", "channel", "target"])
+    statement = dialect.insert(Delivery).on_conflict_do_nothing(
+        index_elements=["event_id", "channel", "target"]
     )
+    due = {"status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+    session.execute(statement, [{**row, **due} for row in rows])
 
 
 def claim(
@@ -91,11 +78,15 @@ def claim(
     return list(session.scalars(select(Delivery).where(Delivery.claim_token == token)))
 
 
-def claimed(session: Session, delivery_id: int, *, token: str) -> Delivery | None:
-    """The delivery if this worker still holds it."""
-    return session.scalar(
-        select(Delivery).where(Delivery.id == delivery_id, Delivery.claim_token == token)
+def finish(session: Session, delivery_id: int, *, token: str, values: dict[str, object]) -> bool:
+    """Write an attempt's result if this worker still holds the claim; False when not."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.claim_token == token)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def events_by_id(session: Session, ids: Collection[int]) -> dict[int, NotificationEvent]:
@@ -108,14 +99,15 @@ def subscriptions_by_id(session: Session, ids: Collection[int]) -> dict[int, Web
     return {row.id: row for row in rows}
 
 
-def subscriptions_for(session: Session, kind: str) -> list[WebhookSubscription]:
-    """Active subscriptions that asked for `kind` (or for every kind)."""
-    rows = session.scalars(
-        select(WebhookSubscription)
-        .where(WebhookSubscription.active.is_(True))
-        .order_by(WebhookSubscription.id)
-    )
-    return [row for row in rows if not row.event_types or kind in row.event_types]
+def active_subscriptions(session: Session) -> Sequence[WebhookSubscription]:
+    query = select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+    return session.scalars(query.order_by(WebhookSubscription.id)).all()
+
+
+def contacts_of(session: Session, partner_ids: Collection[int]) -> dict[int, list[dict[str, str]]]:
+    """Partner id -> its contacts (only that column: no profile children are loaded)."""
+    query = select(Partner.id, Partner.contacts).where(Partner.id.in_(partner_ids))
+    return {partner_id: contacts or [] for partner_id, contacts in session.execute(query)}
 
 
 def list_events(

@@ -138,29 +138,35 @@ class Worker:
     def _record(
         self, delivery: Delivery, *, token: str, error: str | None, report: RoundReport
     ) -> None:
-        """Commit the attempt's result, unless the lease was lost to another worker."""
-        now = self.clock()
-        with transaction(self.sessions) as session:
-            row = repository.claimed(session, delivery.id, token=token)
-            if row is None:
-                return
-            row.attempts += 1
-            row.claimed_until, row.claim_token = None, None
-            if error is None:
-                row.status, row.sent_at, row.last_error = SENT, now, None
-                report.sent += 1
-                return
-            row.last_error = error[:2000]
-            row.give_up_at = row.give_up_at or now + timedelta(
+        """Commit the attempt's result with one conditional UPDATE, unless the lease was lost
+        to another worker (`delivery` is the row as claimed; nobody else changed it since)."""
+        now, attempts = self.clock(), delivery.attempts + 1
+        values: dict[str, object] = {
+            "attempts": attempts,
+            "claimed_until": None,
+            "claim_token": None,
+        }
+        if error is None:
+            values.update(status=SENT, sent_at=now, last_error=None)
+        else:
+            give_up_at = delivery.give_up_at or now + timedelta(
                 hours=self.settings.notify_retry_hours
             )
-            retry_at = next_attempt(row.attempts, now=now)
-            if retry_at > row.give_up_at:
-                row.status = DEAD
-                report.dead += 1
+            retry_at = next_attempt(attempts, now=now)
+            values.update(last_error=error[:2000], give_up_at=give_up_at)
+            if retry_at > give_up_at:
+                values.update(status=DEAD)
             else:
-                row.next_attempt_at = retry_at
-                report.failed += 1
+                values.update(next_attempt_at=retry_at)
+        with transaction(self.sessions) as session:
+            if not repository.finish(session, delivery.id, token=token, values=values):
+                return
+        if error is None:
+            report.sent += 1
+        elif values.get("status") == DEAD:
+            report.dead += 1
+        else:
+            report.failed += 1
 
 
 def _attempt(send: Callable[[], object]) -> str | None:

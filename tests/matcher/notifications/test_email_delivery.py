@@ -73,7 +73,6 @@ class TestOfferMail:
         assert any("expired" in m["Subject"] for m in smtp.mailbox.to("leads@slow.example"))
         assert any("needs a partner" in m["Subject"] for m in smtp.mailbox.to(MANAGER))
 
-
     def test_a_managers_assignment_tells_both_partners(
         self, client: TestClient, worker: Worker, smtp: SmtpServer
     ) -> None:
