@@ -3,8 +3,8 @@ record the result. Runs as a background task of `serve` and as `partnermatch not
 
 Delivery is at least once: a worker that dies after sending but before recording the result
 leaves the row to be claimed again when its lease ends, and the receiver de-duplicates by
-event id. Each result is committed right after its send, so a crash loses at most the one
-delivery in flight.
+event id. Each result is committed right after its send, so a crash repeats at most the
+deliveries in flight (one e-mail, `notify_concurrency` webhooks).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import smtplib
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,7 +31,15 @@ from api.database import transaction
 from api.settings import Settings
 from matcher.notifications import mail, outbox, repository, webhooks
 from matcher.notifications.dispatch import dispatch
-from matcher.notifications.models import DEAD, EMAIL, SENT, WEBHOOK, Delivery, NotificationEvent
+from matcher.notifications.models import (
+    DEAD,
+    EMAIL,
+    SENT,
+    WEBHOOK,
+    Delivery,
+    NotificationEvent,
+    WebhookSubscription,
+)
 from matcher.notifications.retry import next_attempt
 from matcher.notifications.schedule import schedule
 
@@ -43,6 +52,14 @@ class RoundReport:
     sent: int = 0
     failed: int = 0
     dead: int = 0
+
+    def count(self, outcome: str | None) -> None:
+        if outcome == SENT:
+            self.sent += 1
+        elif outcome == DEAD:
+            self.dead += 1
+        elif outcome == "failed":
+            self.failed += 1
 
     @property
     def busy(self) -> bool:
@@ -57,11 +74,15 @@ class Worker:
     settings: Settings
     clock: Callable[[], datetime]
     http: httpx.Client = field(init=False)
+    pool: ThreadPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
         self.http = httpx.Client(timeout=self.settings.webhook_timeout_seconds)
+        # Webhooks go out in parallel; the e-mails of a batch share one SMTP connection.
+        self.pool = ThreadPoolExecutor(self.settings.notify_concurrency, "notify")
 
     def close(self) -> None:
+        self.pool.shutdown()
         self.http.close()
 
     @property
@@ -92,38 +113,46 @@ class Worker:
                 session, {d.subscription_id for d in batch if d.subscription_id is not None}
             )
         emails = [d for d in batch if d.channel == EMAIL]
-        for delivery in (d for d in batch if d.channel == WEBHOOK):
-            subscription = subscriptions.get(delivery.subscription_id or 0)
-            error: str | None = "the subscription was deleted"
-            if subscription is not None:
-                error = _attempt(
-                    partial(
-                        webhooks.post,
-                        self.http,
-                        events[delivery.event_id],
-                        subscription=subscription,
-                    )
-                )
-            self._record(delivery, token=token, error=error, report=report)
+        jobs = [
+            self.pool.submit(
+                self._send_webhook,
+                delivery,
+                event=events[delivery.event_id],
+                subscription=subscriptions.get(delivery.subscription_id or 0),
+                token=token,
+            )
+            for delivery in batch
+            if delivery.channel == WEBHOOK
+        ]
         if emails:
-            self._send_emails(emails, events=events, token=token, report=report)
+            jobs.append(self.pool.submit(self._send_emails, emails, events=events, token=token))
+        for job in jobs:
+            for outcome in job.result():
+                report.count(outcome)
         return report
 
-    def _send_emails(
+    def _send_webhook(
         self,
-        emails: list[Delivery],
+        delivery: Delivery,
         *,
-        events: dict[int, NotificationEvent],
+        event: NotificationEvent,
+        subscription: WebhookSubscription | None,
         token: str,
-        report: RoundReport,
-    ) -> None:
+    ) -> list[str | None]:
+        error: str | None = "the subscription was deleted"
+        if subscription is not None:
+            error = _attempt(partial(webhooks.post, self.http, event, subscription=subscription))
+        return [self._record(delivery, token=token, error=error)]
+
+    def _send_emails(
+        self, emails: list[Delivery], *, events: dict[int, NotificationEvent], token: str
+    ) -> list[str | None]:
         """One SMTP connection for the batch; a refused connection fails every e-mail in it."""
         try:
             smtp = mail.open_smtp(self.settings)
         except (OSError, smtplib.SMTPException) as exc:
-            for delivery in emails:
-                self._record(delivery, token=token, error=_describe(exc), report=report)
-            return
+            return [self._record(d, token=token, error=_describe(exc)) for d in emails]
+        outcomes = []
         with smtp:
             for delivery in emails:
                 message = mail.build_message(
@@ -133,13 +162,13 @@ class Worker:
                     delivery_id=delivery.id,
                 )
                 error = _attempt(partial(smtp.send_message, message))
-                self._record(delivery, token=token, error=error, report=report)
+                outcomes.append(self._record(delivery, token=token, error=error))
+        return outcomes
 
-    def _record(
-        self, delivery: Delivery, *, token: str, error: str | None, report: RoundReport
-    ) -> None:
+    def _record(self, delivery: Delivery, *, token: str, error: str | None) -> str | None:
         """Commit the attempt's result with one conditional UPDATE, unless the lease was lost
-        to another worker (`delivery` is the row as claimed; nobody else changed it since)."""
+        to another worker (`delivery` is the row as claimed; nobody else changed it since).
+        The outcome: sent, failed (to retry) or dead; None when the claim was lost."""
         now, attempts = self.clock(), delivery.attempts + 1
         values: dict[str, object] = {
             "attempts": attempts,
@@ -160,13 +189,10 @@ class Worker:
                 values.update(next_attempt_at=retry_at)
         with transaction(self.sessions) as session:
             if not repository.finish(session, delivery.id, token=token, values=values):
-                return
+                return None
         if error is None:
-            report.sent += 1
-        elif values.get("status") == DEAD:
-            report.dead += 1
-        else:
-            report.failed += 1
+            return SENT
+        return DEAD if values.get("status") == DEAD else "failed"
 
 
 def _attempt(send: Callable[[], object]) -> str | None:

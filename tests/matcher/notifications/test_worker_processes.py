@@ -100,7 +100,7 @@ class TestTwoProcesses:
     ) -> None:
         ids = write_events(client, receiver, clock=clock)
         receiver.received.delay_seconds = 0.03
-        lease = {"notify_lease_seconds": "2"}
+        lease = {"notify_lease_seconds": "2", "notify_concurrency": "4"}
         victim = notify(settings, tmp_path, **lease)
         wait_for(receiver, count=25)
         victim.send_signal(signal.SIGKILL)
@@ -113,4 +113,4 @@ class TestTwoProcesses:
 
         assert set(receiver.received.events) == ids
         repeated = sum(receiver.received.arrivals.values()) - len(ids)
-        assert repeated <= 1  # at most the one in flight when it died (at least once)
+        assert repeated <= 4  # at most those in flight when it died (at least once)
