@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     reservation_warning_days: float = Field(default=7, gt=0, le=365)  # before it ends
     notify_poll_seconds: float = Field(default=1, gt=0, le=3600)
     notify_batch_size: int = Field(default=50, ge=1, le=10_000)
-    notify_concurrency: int = Field(default=8, ge=1, le=256)  # webhooks in flight per worker
+    notify_concurrency: int = Field(default=8, ge=1, le=256)  # sends in flight per worker
     notify_lease_seconds: float = Field(default=60, gt=0, le=3600)  # a claim's lifetime
     notify_retry_hours: float = Field(default=24, gt=0, le=24 * 30)  # then a dead letter
     webhook_timeout_seconds: float = Field(default=10, gt=0, le=300)

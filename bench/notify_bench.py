@@ -236,7 +236,11 @@ def _notify(env: dict[str, Any], n: int) -> subprocess.Popen[bytes]:
 
 
 def _webhook_arrivals(receivers: list[WebhookReceiver]) -> list[float]:
-    return [at for receiver in receivers for at in receiver.received.first_arrival.values()]
+    arrivals: list[float] = []
+    for receiver in receivers:
+        with receiver.received.lock:
+            arrivals += receiver.received.first_arrival.values()
+    return arrivals
 
 
 def _wait(arrivals: Callable[[], list[float]], *, count: int, timeout: float = 900) -> list[float]:

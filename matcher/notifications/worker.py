@@ -4,7 +4,7 @@ record the result. Runs as a background task of `serve` and as `partnermatch not
 Delivery is at least once: a worker that dies after sending but before recording the result
 leaves the row to be claimed again when its lease ends, and the receiver de-duplicates by
 event id. Each result is committed right after its send, so a crash repeats at most the
-deliveries in flight (one e-mail, `notify_concurrency` webhooks).
+deliveries in flight (at most `notify_concurrency`).
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Worker:
 
     def __post_init__(self) -> None:
         self.http = httpx.Client(timeout=self.settings.webhook_timeout_seconds)
-        # Webhooks go out in parallel; the e-mails of a batch share one SMTP connection.
+        # Webhooks go out in parallel, e-mails over up to as many SMTP connections.
         self.pool = ThreadPoolExecutor(self.settings.notify_concurrency, "notify")
 
     def close(self) -> None:
@@ -124,8 +124,11 @@ class Worker:
             for delivery in batch
             if delivery.channel == WEBHOOK
         ]
-        if emails:
-            jobs.append(self.pool.submit(self._send_emails, emails, events=events, token=token))
+        connections = min(len(emails), self.settings.notify_concurrency)
+        jobs += [
+            self.pool.submit(self._send_emails, emails[n::connections], events=events, token=token)
+            for n in range(connections)
+        ]
         for job in jobs:
             for outcome in job.result():
                 report.count(outcome)
@@ -147,7 +150,7 @@ class Worker:
     def _send_emails(
         self, emails: list[Delivery], *, events: dict[int, NotificationEvent], token: str
     ) -> list[str | None]:
-        """One SMTP connection for the batch; a refused connection fails every e-mail in it."""
+        """One SMTP connection for these e-mails; a refused connection fails each of them."""
         try:
             smtp = mail.open_smtp(self.settings)
         except (OSError, smtplib.SMTPException) as exc:

@@ -56,9 +56,9 @@ class TestOfferMail:
             "lead.offered",
         ]
         assert len(smtp.mailbox.to("leads@first.example")) == 2  # offered, moved on
-        assert [m["Subject"] for m in smtp.mailbox.to("leads@second.example")] == [
-            f"New lead for you: {lead['title']}",
+        assert sorted(m["Subject"] for m in smtp.mailbox.to("leads@second.example")) == [
             f"Lead {lead['title']} was accepted",
+            f"New lead for you: {lead['title']}",
         ]
 
     def test_an_expired_offer_tells_the_partner_and_the_managers(
@@ -85,9 +85,8 @@ class TestOfferMail:
         )
         assert assigned.status_code == 200, assigned.text
         run_until_idle(worker)
-        assert [m["Subject"] for m in smtp.mailbox.to("leads@was.example")][-1] == (
-            f"Lead {lead['title']} moved on"
-        )
+        subjects = [m["Subject"] for m in smtp.mailbox.to("leads@was.example")]
+        assert f"Lead {lead['title']} moved on" in subjects
         assert len(smtp.mailbox.to("leads@now.example")) == 1
 
 
