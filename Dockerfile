@@ -9,13 +9,15 @@ FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/partnermatch
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
+COPY core ./core
 COPY api ./api
 COPY profiles ./profiles
 COPY indexing ./indexing
 COPY scoring ./scoring
 COPY matcher ./matcher
-RUN /opt/partnermatch/bin/pip install .
+RUN /opt/partnermatch/bin/pip install --require-hashes -r requirements.lock \
+    && /opt/partnermatch/bin/pip install --no-deps ".[postgres,opensearch]"
 
 FROM python:3.11-slim
 RUN groupadd --system --gid 10001 partnermatch \

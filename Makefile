@@ -6,13 +6,15 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test test-browser chromium vendor opensearch-node lint bench clean
+.PHONY: install lock run test test-store test-fast test-browser chromium vendor opensearch-node lint bench clean
 
-$(STAMP): pyproject.toml
+# The pinned versions of requirements-dev.lock (`make lock` writes it), then the project.
+$(STAMP): pyproject.toml requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit("partnermatch needs Python 3.11+") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e '.[test]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -22,13 +24,25 @@ run: install
 	$(BIN)/partnermatch keys demo --url http://$(HOST):$(PORT)
 	$(BIN)/partnermatch serve --host $(HOST) --port $(PORT)
 
-# SQLite always; PostgreSQL too when PARTNERMATCH_TEST_DATABASE_URL names one.
+# SQLite always; PostgreSQL too when PARTNERMATCH_TEST_DATABASE_URL names one. Each store
+# runs the suite in parallel (pytest-xdist, one worker per core), then the tests that start
+# a real OpenSearch node or Chromium in one process (one node, one browser per run).
+PARALLEL := not browser and not opensearch
 test: install
-	env -u PARTNERMATCH_TEST_DATABASE_URL $(BIN)/pytest
+	env -u PARTNERMATCH_TEST_DATABASE_URL $(MAKE) --no-print-directory test-store
 	@if [ -n "$$PARTNERMATCH_TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on $$PARTNERMATCH_TEST_DATABASE_URL"; \
-		$(BIN)/pytest; \
+		$(MAKE) --no-print-directory test-store; \
 	fi
+
+test-store:
+	$(BIN)/pytest -n auto -m "$(PARALLEL)"
+	$(BIN)/pytest -m "not ($(PARALLEL))"
+
+# The inner loop: SQLite, no property/fuzz/contract tests, no server processes, node or browser.
+test-fast: install
+	env -u PARTNERMATCH_TEST_DATABASE_URL $(BIN)/pytest -n auto -x \
+		-m "not slow and not e2e and not browser and not opensearch"
 
 # The browser tests only (marker `browser`), to time them separately.
 test-browser: install
@@ -47,6 +61,16 @@ vendor:
 # the OpenSearch tests and benchmarks also do this on first use.
 opensearch-node:
 	mvn -q -B -f opensearch-node/pom.xml compile && touch opensearch-node/target/2.19.3/built.stamp
+
+# Re-pin every dependency for Python 3.11 on Linux, with hashes; commit the results:
+# requirements.lock for the service (the Dockerfile: postgres and opensearch extras),
+# requirements-dev.lock for development and CI (the test extra). uv resolves, pip installs.
+LOCK := $(BIN)/uv pip compile pyproject.toml --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --generate-hashes --quiet
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	$(LOCK) --extra postgres --extra opensearch -o requirements.lock
+	$(LOCK) --extra test -o requirements-dev.lock
 
 lint: install
 	$(BIN)/ruff check .

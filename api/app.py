@@ -10,14 +10,14 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import health
-from api.access import endpoints as key_endpoints
+from api import keys as key_endpoints
 from api.error_handlers import install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.metrics import install_metrics
 from api.pages.install import install_pages
 from api.ratelimit import RateLimitMiddleware
 from api.runtime import runtime
-from api.settings import Settings
+from core.settings import Settings
 from indexing import endpoints as search_endpoints
 from indexing.public_views import PublicViews
 from matcher.endpoints import router as matcher_router
@@ -73,11 +73,10 @@ def create_app(
         )
     install_metrics(app)
     app.include_router(health.router)
-    app.include_router(scoring_endpoints.stale_router)  # before /v1/partners/{id}
+    app.include_router(scoring_endpoints.router)  # before /v1/partners/{id}
     app.include_router(search_endpoints.router)  # before /v1/partners/{id}
     app.include_router(partner_endpoints.router)
     app.include_router(key_endpoints.router)
-    app.include_router(scoring_endpoints.leads_router)
     app.include_router(matcher_router)
     install_pages(app, settings)
     return app

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.errors import PartnerMatchError, invalid_input
+from core.errors import PartnerMatchError, invalid_input
 
 log = logging.getLogger("partnermatch")
 

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.errors import Unavailable
+from core.errors import Unavailable
 
 router = APIRouter(tags=["operations"])
 

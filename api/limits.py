@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.error_handlers import envelope_response
-from api.errors import Unauthorized
+from core.errors import Unauthorized
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 # The import takes NDJSON files; every other body is one JSON document.

@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.exposition import generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.access.deps import Role, allow
+from core.access.deps import Role, allow
 
 router = APIRouter(tags=["operations"])
 

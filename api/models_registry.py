@@ -1,7 +1,7 @@
 """Imports every domain's ORM models so the metadata (for Alembic autogenerate) is complete."""
 
-from api.access import models as _access  # noqa: F401
-from api.database import Base
+from core.access import models as _access  # noqa: F401
+from core.database import Base
 from matcher.accounts import models as _accounts  # noqa: F401
 from matcher.leads import models as _leads  # noqa: F401
 from matcher.notifications import models as _notifications  # noqa: F401

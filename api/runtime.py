@@ -13,8 +13,9 @@ from geopy.geocoders.base import Geocoder
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.database import make_engine, make_sessionmaker, upgrade_database
-from api.settings import Settings
+from api.migrate import upgrade_database
+from core.database import make_engine, make_sessionmaker
+from core.settings import Settings
 from indexing.factory import open_index
 from indexing.protocol import PartnerIndex
 from profiles.geocoding import gazetteer, make_geocoder

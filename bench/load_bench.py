@@ -27,12 +27,12 @@ from typing import Any
 import httpx
 import numpy as np
 
-from api.access.models import Role
-from api.access.service import renew_named_key
-from api.database import make_sessionmaker, transaction
 from bench.preview_bench import generate_leads
 from bench.server import Server
 from bench.store_seed import open_seeded_store
+from core.access.models import Role
+from core.access.service import renew_named_key
+from core.database import make_sessionmaker, transaction
 
 VAR = Path(__file__).parent / "var"
 SEARCHES: list[dict[str, Any]] = [

@@ -33,10 +33,10 @@ from typing import Any
 import httpx
 import numpy as np
 
-from api.database import make_engine, make_sessionmaker, transaction
 from bench.receivers import SmtpServer, WebhookReceiver
 from bench.server import Server
 from bench.write_path_bench import LEAD, PARTNER, _empty_store
+from core.database import make_engine, make_sessionmaker, transaction
 from matcher.notifications import outbox
 from matcher.notifications.schemas import SubscriptionCreate
 from matcher.notifications.service import create_subscription

@@ -30,10 +30,10 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
-from api.database import make_sessionmaker, transaction
 from bench.preview_bench import generate_leads
 from bench.store_seed import open_seeded_store
 from bench.workload import make_workload
+from core.database import make_sessionmaker, transaction
 from indexing.embedded import EmbeddedIndex
 from indexing.opensearch.backend import OpenSearchIndex
 from indexing.opensearch.client import make_client
@@ -42,10 +42,10 @@ from indexing.opensearch.node import DEFAULT_HEAP, OpenSearchNode
 from indexing.opensearch.reindex import reindex
 from indexing.opensearch.sync import SyncConfig
 from indexing.protocol import PartnerIndex
+from matcher.leads import ranking
+from matcher.leads.payload import LeadIn
+from profiles.freshness import FreshnessPolicy
 from profiles.geocoding import make_geocoder
-from scoring import service
-from scoring.freshness import FreshnessPolicy
-from scoring.schemas import LeadIn
 
 VAR = Path(__file__).parent / "var"
 WARMUP = 20
@@ -81,9 +81,8 @@ def main() -> None:
 
         def preview(lead: LeadIn) -> object:
             with transaction(sessions) as session:  # the endpoint's unit of work
-                return service.preview_lead(
-                    session, lead, index=index, geocoder=geocoder, now=now, limit=20, tolerance_km=0
-                )
+                retrieval = ranking.Retrieval(index, geocoder, tolerance_km=0)
+                return ranking.preview_lead(session, lead, retrieval, now=now, limit=20)
 
         runs["lead_preview"] = [lambda lead=lead: preview(lead) for lead in leads]
         return {kind: _latency(calls) for kind, calls in runs.items()}

@@ -20,15 +20,15 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from api.database import make_sessionmaker, transaction
-from api.settings import Settings
 from bench.preview_bench import VAR, generate_leads
 from bench.store_seed import open_seeded_store
+from core.database import make_sessionmaker, transaction
+from core.settings import Settings
 from indexing.factory import open_index
 from matcher.leads import service
 from matcher.leads.models import OFFERED
+from matcher.leads.payload import LeadIn
 from profiles.geocoding import make_geocoder
-from scoring.schemas import LeadIn
 
 STEP = timedelta(minutes=20)
 

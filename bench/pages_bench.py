@@ -23,9 +23,9 @@ import httpx
 import numpy as np
 from sqlalchemy import Engine, select
 
-from api.settings import Settings
 from bench.preview_bench import serving
 from bench.store_seed import open_seeded_store, skills_by_partner
+from core.settings import Settings
 from profiles.models import Location
 
 VAR = Path(__file__).parent / "var"

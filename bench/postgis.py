@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 
 from indexing.protocol import SearchQuery
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 
 DATABASE = "bench_postgis"
 PAGE = 20
@@ -135,7 +135,7 @@ def _partner_rows(db: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
 
 
 def _fresh(policy: FreshnessPolicy) -> str:
-    """The stale rule of scoring.freshness, as SQL over partners `p`."""
+    """The stale rule of profiles.freshness, as SQL over partners `p`."""
     return (
         f"p.confirmed_at > %(now)s - interval '{policy.stale_after_days} days'"
         " AND cardinality(p.skills) > 0"

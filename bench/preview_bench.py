@@ -23,17 +23,17 @@ import httpx
 import numpy as np
 from sqlalchemy import Engine, select
 
-from api.access.models import Role
-from api.access.service import renew_named_key
-from api.database import make_sessionmaker, transaction
-from api.settings import Settings
 from bench.server import Server
 from bench.store_seed import open_seeded_store, skills_by_partner
+from core.access.models import Role
+from core.access.service import renew_named_key
+from core.database import make_sessionmaker, transaction
+from core.settings import Settings
 from indexing.factory import open_index
+from matcher.leads import ranking
+from matcher.leads.payload import LeadIn
 from profiles.geocoding import make_geocoder
 from profiles.models import Location, Partner
-from scoring import service
-from scoring.schemas import LeadIn
 
 VAR = Path(__file__).parent / "var"
 
@@ -66,14 +66,12 @@ def main() -> None:
     for body in leads:
         started = time.perf_counter()
         with transaction(sessions) as session:  # the endpoint's unit of work (active model)
-            result = service.preview_lead(
+            result = ranking.preview_lead(
                 session,
                 LeadIn.model_validate(body),
-                index=index,
-                geocoder=geocoder,
+                ranking.Retrieval(index, geocoder, settings.lead_radius_tolerance_km),
                 now=datetime.now(UTC),
                 limit=20,
-                tolerance_km=settings.lead_radius_tolerance_km,
             )
         timings.append(time.perf_counter() - started)
         sizes.append(len(result.candidates))

@@ -24,12 +24,12 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, delete
 
-from api.access.models import Role
-from api.access.service import renew_named_key
-from api.database import make_sessionmaker, transaction
-from api.settings import Settings
 from bench.preview_bench import VAR, generate_leads, report, serving
 from bench.store_seed import open_seeded_store
+from core.access.models import Role
+from core.access.service import renew_named_key
+from core.database import make_sessionmaker, transaction
+from core.settings import Settings
 from matcher.leads.models import IdempotencyKey, Lead, LeadEvent, PartnerLeadStats
 
 

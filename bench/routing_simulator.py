@@ -37,8 +37,8 @@ import numpy as np
 from indexing.embedded.geo import haversine_km
 from indexing.protocol import Candidates, LeadQuery
 from matcher.reports.service import gini
+from profiles.freshness import FRESH
 from scoring.features import CandidateContext, PerformanceHistory
-from scoring.freshness import FRESH
 from scoring.learning import fit
 from scoring.model_registry import MIN_DECIDED_OFFERS, MIN_WINS
 from scoring.ranker import HAND_RANKER, Ranker

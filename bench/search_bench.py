@@ -26,12 +26,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api.database import make_engine, upgrade_database  # noqa: E402
+from api.migrate import upgrade_database  # noqa: E402
 from bench import postgis  # noqa: E402
 from bench.store_seed import seed_store, seeded_count  # noqa: E402
 from bench.workload import Workload, make_workload  # noqa: E402
+from core.database import make_engine  # noqa: E402
 from indexing.embedded import EmbeddedIndex  # noqa: E402
-from scoring.freshness import FreshnessPolicy  # noqa: E402
+from profiles.freshness import FreshnessPolicy  # noqa: E402
 
 VAR = ROOT / "bench" / "var"
 README = ROOT / "bench" / "README.md"

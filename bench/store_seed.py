@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from api.database import make_engine, upgrade_database
+from api.migrate import upgrade_database
+from core.database import make_engine
 from profiles.models import Certification, ChangeLogEntry, Location, Partner, PartnerSkill
 from profiles.seed import generate_partners
 

@@ -35,11 +35,12 @@ import httpx
 import numpy as np
 from sqlalchemy import text
 
-from api.access.models import Role
-from api.access.service import issue_key
-from api.database import make_engine, make_sessionmaker, transaction, upgrade_database
+from api.migrate import upgrade_database
 from api.models_registry import metadata
 from bench.server import Server
+from core.access.models import Role
+from core.access.service import issue_key
+from core.database import make_engine, make_sessionmaker, transaction
 from indexing.opensearch.node import OpenSearchNode
 
 VAR = Path(__file__).parent / "var"

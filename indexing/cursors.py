@@ -15,7 +15,7 @@ import hashlib
 import json
 from typing import Any
 
-from api.errors import InvalidInput
+from core.errors import InvalidInput
 from indexing.protocol import SearchQuery
 
 MAX_LENGTH = 512  # issued cursors are well under 200 characters

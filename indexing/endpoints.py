@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.access.deps import CurrentPrincipal, Role, allow
-from api.deps import GeocoderDep, NowDep, SessionDep
+from core.access.deps import CurrentPrincipal, Role, allow
+from core.deps import GeocoderDep, NowDep, SessionDep
 from indexing import service
 from indexing.protocol import PartnerIndex
 from indexing.schemas import SearchPage

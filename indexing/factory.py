@@ -7,20 +7,21 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from api.settings import Settings
+from core.settings import Settings
 from indexing.embedded import EmbeddedIndex
-from indexing.opensearch.backend import OpenSearchIndex, open_opensearch_index
-from scoring.freshness import FreshnessPolicy
+from indexing.protocol import PartnerIndex
+from profiles.freshness import FreshnessPolicy
 
 log = logging.getLogger(__name__)
 
 
-def open_index(
-    settings: Settings, engine: Engine, *, poll: bool = True
-) -> EmbeddedIndex | OpenSearchIndex:
+def open_index(settings: Settings, engine: Engine, *, poll: bool = True) -> PartnerIndex:
     """The embedded index, caught up with the store; with `poll`, it then follows the change
-    log every `settings.index_poll_seconds` until `close()`."""
+    log every `settings.index_poll_seconds` until `close()`. The OpenSearch backend (an
+    optional extra) is imported only when configured."""
     if settings.search_backend == "opensearch":
+        from indexing.opensearch.backend import open_opensearch_index
+
         return open_opensearch_index(settings, engine, poll=poll)
     index = EmbeddedIndex(
         engine,

@@ -53,8 +53,8 @@ class SearchHit:
     partner_id: int
     score: float  # relevance 0-1
     distance_km: float | None  # geodesic km to the nearest matching office; None without `near`
-    freshness: int = 0  # scoring.freshness FRESH/DUE/STALE at the query's `now`
-    freshness_reasons: int = 0  # scoring.freshness reason bits
+    freshness: int = 0  # profiles.freshness FRESH/DUE/STALE at the query's `now`
+    freshness_reasons: int = 0  # profiles.freshness reason bits
     version: int | None = None  # the profile version the index holds (None: not known)
 
 
@@ -111,7 +111,7 @@ class Candidates:
     language_match: np.ndarray  # bool (n,)
     industry_match: np.ndarray  # bool (n,)
     product_overlap: np.ndarray  # float64 (n,) share of the lead's products the partner sells
-    freshness: np.ndarray  # int8 (n,) scoring.freshness FRESH/DUE/STALE
+    freshness: np.ndarray  # int8 (n,) profiles.freshness FRESH/DUE/STALE
     excluded_out_of_range: np.ndarray = field(  # int64 ids skipped because too far away
         default_factory=lambda: np.empty(0, dtype=np.int64)
     )

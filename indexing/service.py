@@ -15,11 +15,12 @@ from geopy.exc import GeopyError
 from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session
 
-from api.errors import InvalidInput, Unavailable
+from core.errors import InvalidInput, Unavailable
 from indexing import repository
 from indexing.protocol import PartnerIndex, SearchHit, SearchQuery
 from indexing.public_views import PublicViews
 from indexing.schemas import NearPlace, SearchItem, SearchPage
+from profiles.freshness import STATUS_NAMES, reason_names
 from profiles.geocoding import ResolvedPlace, country_code, resolve_place
 from profiles.known_names import require_known
 from profiles.models import Partner
@@ -30,7 +31,6 @@ from profiles.taxonomy import (
     canonical_skill,
     is_language_code,
 )
-from scoring.freshness import STATUS_NAMES, reason_names
 
 MAX_LIMIT = 100
 MAX_RADIUS_KM = 20_000.0

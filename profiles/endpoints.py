@@ -8,9 +8,8 @@ from fastapi import APIRouter, Path, Request, Response
 from geopy.geocoders.base import Geocoder
 from starlette.concurrency import run_in_threadpool
 
-from api.access.deps import CurrentPrincipal, Role, allow, refuse_fields
-from api.deps import (
-    FreshnessPolicyDep,
+from core.access.deps import CurrentPrincipal, Role, allow, refuse_fields
+from core.deps import (
     GeocoderDep,
     IfMatchDep,
     NowDep,
@@ -18,8 +17,10 @@ from api.deps import (
     SettingsDep,
     unit_of_work,
 )
-from api.errors import InvalidInput, UnsupportedMediaType
+from core.errors import InvalidInput, UnsupportedMediaType
 from profiles import service
+from profiles.deps import FreshnessPolicyDep
+from profiles.freshness import FreshnessPolicy
 from profiles.models import Partner
 from profiles.ndjson import NDJSON_TYPES, ndjson_batches
 from profiles.schemas import (
@@ -29,7 +30,6 @@ from profiles.schemas import (
     PartnerRead,
     PartnerUpdate,
 )
-from scoring.freshness import FreshnessPolicy
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"])
 

@@ -16,7 +16,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from api.errors import InvalidInput
+from core.errors import InvalidInput
 from profiles import repository, taxonomy
 from profiles.models import Certification, PartnerSkill
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from api.database import Base, BigIntPK, UTCDateTime
+from core.database import Base, BigIntPK, UTCDateTime
 
 
 class Partner(Base):

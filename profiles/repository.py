@@ -8,7 +8,7 @@ from typing import cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from api.database import Base
+from core.database import Base
 from profiles import changelog
 from profiles.models import Certification, Location, Partner, PartnerSkill
 from profiles.rows import NewPartner

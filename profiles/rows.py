@@ -9,7 +9,7 @@ from typing import Any
 from geopy.geocoders.base import Geocoder
 from pydantic import BaseModel
 
-from api.errors import InvalidInput
+from core.errors import InvalidInput
 from profiles.geocoding import geocode_place
 from profiles.schemas import CertificationIn, LocationIn, PartnerCreate, PartnerImport, Skill
 

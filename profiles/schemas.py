@@ -10,7 +10,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     EmailStr,
     Field,
     HttpUrl,
@@ -18,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from core.schemas import Strict
 from profiles.geocoding import is_country_code
 from profiles.models import Partner as PartnerRow
 from profiles.taxonomy import (
@@ -29,6 +29,8 @@ from profiles.taxonomy import (
 
 Tier = Literal["registered", "silver", "gold", "platinum"]
 TIERS: tuple[str, ...] = ("registered", "silver", "gold", "platinum")
+MAX_TIER = len(TIERS) - 1  # platinum
+MAX_SKILL_LEVEL = 5
 
 
 def _country(value: str) -> str:
@@ -95,32 +97,6 @@ UtcDateTime = Annotated[datetime, BeforeValidator(iso_8601), AfterValidator(utc_
 SourceTimestamp = Annotated[UtcDateTime, AfterValidator(_not_future)]
 
 
-class Strict(BaseModel):
-    """Unknown fields are refused (a typo must not be silently dropped); text is trimmed and
-    may not hold NUL characters (PostgreSQL cannot store them in text)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: object) -> object:
-        if _holds_nul(value):
-            raise ValueError("must not contain NUL characters (\\u0000)")
-        return value
-
-
-def _holds_nul(value: object) -> bool:
-    """Whether a string, or a string inside a list, tuple, set or dict, contains U+0000.
-    Nested models check their own fields."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list | tuple | set | frozenset):
-        return any(_holds_nul(item) for item in value)
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    return False
-
-
 class LocationIn(Strict):
     label: str | None = Field(default=None, max_length=100)
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -149,7 +125,7 @@ class LocationRead(BaseModel):
 
 class Skill(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(canonical_skill)]
-    level: int = Field(default=3, ge=1, le=5)
+    level: int = Field(default=3, ge=1, le=MAX_SKILL_LEVEL)
     verified: bool = False
 
 

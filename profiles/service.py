@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.database import get_or_not_found
-from api.errors import (
+from core.database import get_or_not_found
+from core.errors import (
     Conflict,
     NotFound,
     PartnerMatchError,
@@ -21,6 +21,7 @@ from api.errors import (
     invalid_input,
 )
 from profiles import changelog, repository
+from profiles.freshness import Freshness, FreshnessPolicy, assess
 from profiles.models import Certification, Location, Partner, PartnerSkill
 from profiles.rows import (
     CREATE_FIELDS,
@@ -44,7 +45,6 @@ from profiles.schemas import (
     partner_public,
     partner_read,
 )
-from scoring.freshness import Freshness, FreshnessPolicy, assess
 
 
 def get_partner(session: Session, partner_id: int) -> Partner:

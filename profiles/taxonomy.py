@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from core.text import fold
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -44,9 +45,7 @@ _ACRONYM_IN_NAME = re.compile(r"\(([A-Z0-9][A-Za-z0-9+\-]{1,14})\)$")
 
 def fold_key(text: str) -> str:
     """Comparison key ignoring case, accents, whitespace and the separators . - _ /."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _LOOSE_SEPARATORS.sub("", without_accents.casefold())
+    return _LOOSE_SEPARATORS.sub("", fold(text))
 
 
 def _load(filename: str) -> Any:

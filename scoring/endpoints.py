@@ -1,8 +1,4 @@
-"""HTTP routes of scoring: the lead preview and the stale-profile listing (managers only).
-
-`stale_router` shares the /v1/partners prefix and must be mounted before the partners
-router, whose /v1/partners/{id} would otherwise capture "stale".
-"""
+"""HTTP route of scoring: the stale-profile listing (managers only)."""
 
 from __future__ import annotations
 
@@ -10,41 +6,18 @@ from typing import Literal
 
 from fastapi import APIRouter, Query
 
-from api.access.deps import Role, allow
-from api.deps import FreshnessPolicyDep, GeocoderDep, NowDep, SessionDep, SettingsDep
-from indexing.endpoints import IndexDep
+from core.access.deps import Role, allow
+from core.deps import NowDep, SessionDep
+from profiles.deps import FreshnessPolicyDep
 from scoring import service
-from scoring.schemas import LeadIn, LeadPreview, StalePage
+from scoring.schemas import StalePage
 
 MANAGERS = allow(Role.ADMIN, Role.MANAGER)
 
-leads_router = APIRouter(prefix="/v1/leads", tags=["leads"])
-stale_router = APIRouter(prefix="/v1/partners", tags=["partners"])
+router = APIRouter(prefix="/v1/partners", tags=["partners"])
 
 
-@leads_router.post("/preview", response_model=LeadPreview, dependencies=[MANAGERS])
-def preview_lead(
-    lead: LeadIn,
-    session: SessionDep,
-    index: IndexDep,
-    geocoder: GeocoderDep,
-    now: NowDep,
-    settings: SettingsDep,
-    limit: int = Query(default=20, ge=1, le=200, description="How many candidates to return"),
-) -> LeadPreview:
-    """The ranking the lead would get now, with explanations; nothing is stored or assigned."""
-    return service.preview_lead(
-        session,
-        lead,
-        index=index,
-        geocoder=geocoder,
-        now=now,
-        limit=limit,
-        tolerance_km=settings.lead_radius_tolerance_km,
-    )
-
-
-@stale_router.get("/stale", response_model=StalePage, dependencies=[MANAGERS])
+@router.get("/stale", response_model=StalePage, dependencies=[MANAGERS])
 def list_stale_partners(
     session: SessionDep,
     now: NowDep,

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexing.protocol import Candidates, LeadQuery
-from scoring.freshness import FRESH, STALE
+from profiles.freshness import FRESH, STALE
+from profiles.schemas import MAX_SKILL_LEVEL, MAX_TIER
 from scoring.weights import FEATURES, ScoringConfig
-
-MAX_SKILL_LEVEL = 5
-MAX_TIER = 3  # platinum
 
 # Exclusion reasons, by priority: a candidate failing several reports the first.
 ELIGIBLE = 0

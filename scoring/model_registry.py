@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sqlalchemy.orm import Session
 
-from api.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from scoring import repository
 from scoring.evaluation import Examples, Report, evaluate
 from scoring.learning import LearnedModel, fit

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.database import Base, BigIntPK, UTCDateTime
+from core.database import Base, BigIntPK, UTCDateTime
 
 ACCEPTED, DECLINED, EXPIRED = "accepted", "declined", "expired"
 TRAINED, ACTIVE, RETIRED = "trained", "active", "retired"

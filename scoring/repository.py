@@ -1,7 +1,7 @@
 """Every store query of the scoring domain: flagged (due or stale) profiles, one page at a time;
 routing examples and ranking models.
 
-The filter mirrors `scoring.freshness.assess_many` in SQL so that only a page of rows (plain
+The filter mirrors `profiles.freshness.assess_many` in SQL so that only a page of rows (plain
 tuples, no ORM objects) leaves the database, in partner-id order for keyset pagination.
 """
 

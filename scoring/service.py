@@ -1,4 +1,7 @@
-"""Scoring behaviour: rank a lead's candidates (preview), list flagged profiles. Never commits."""
+"""Scoring behaviour: the active ranker (learned model or hand weights), flagged profiles.
+
+Never commits.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +12,9 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 import numpy as np
-from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session
 
-from api.errors import InvalidInput
-from indexing.protocol import LeadQuery, PartnerIndex
-from profiles.geocoding import geocode_place
-from profiles.known_names import require_known
-from scoring import repository
-from scoring.freshness import (
+from profiles.freshness import (
     STATUS_NAMES,
     FreshnessPolicy,
     assess_many,
@@ -26,66 +23,15 @@ from scoring.freshness import (
     next_reminder_day,
     reason_names,
 )
+from scoring import repository
 from scoring.ranker import HAND_RANKER, LearnedRanker, Ranker
 from scoring.repository import FlaggedRow
 from scoring.schemas import (
-    Coordinates,
-    LeadIn,
-    LeadPreview,
     StalePage,
     StalePartner,
-    excluded_candidates,
-    ranked_candidates,
 )
-from scoring.scorer import rank
-from scoring.weights import DEFAULT_CONFIG, ScoringConfig
 
 _EPOCH = date(1970, 1, 1)
-
-
-def lead_query(
-    lead: LeadIn, *, geocoder: Geocoder, now: datetime, tolerance_km: float
-) -> LeadQuery:
-    """What the index is asked for a validated lead, assessed at `now`: partners within their
-    service radius plus `tolerance_km`, or plus the lead's own wider `max_km_beyond_radius`."""
-    return LeadQuery(
-        on_date=now.date(),
-        now=now,
-        location=locate(lead, geocoder=geocoder),
-        required_skills=tuple(lead.required_skills),
-        preferred_skills=tuple(lead.preferred_skills),
-        required_certifications=tuple(lead.required_certifications),
-        preferred_certifications=tuple(lead.preferred_certifications),
-        industry=lead.industry,
-        products=tuple(lead.products),
-        language=lead.language,
-        max_km_beyond_radius=max(tolerance_km, lead.max_km_beyond_radius or 0.0),
-    )
-
-
-def require_known_names(session: Session, lead: LeadIn) -> None:
-    """422 with suggestions for a required skill or certification nobody knows: such a lead
-    could only ever find nobody."""
-    require_known(
-        session,
-        skills={"required_skills": lead.required_skills},
-        certifications={"required_certifications": lead.required_certifications},
-    )
-
-
-def locate(lead: LeadIn, *, geocoder: Geocoder) -> tuple[float, float]:
-    """(lat, lon) in degrees of the lead's location, else of its customer; 422 naming the
-    field that cannot be geocoded."""
-    field, place = ("location", lead.location) if lead.location else ("customer", lead.customer)
-    if place.lat is not None and place.lon is not None:
-        return place.lat, place.lon
-    found = geocode_place(geocoder, city=place.city, country=place.country)
-    if found is None:
-        name = ", ".join(part for part in (place.city, place.country) if part)
-        raise InvalidInput.field(
-            f"{field}.{'city' if place.city else 'country'}", f"could not geocode {name!r}"
-        )
-    return found.latitude, found.longitude
 
 
 ACTIVE_MODEL_TTL_SECONDS = 2.0
@@ -122,31 +68,6 @@ def active_ranker(session: Session) -> Ranker:
 def forget_active_ranker() -> None:
     """This process asks the store again at the next ranking (after a promotion here)."""
     _ACTIVE.clear()
-
-
-def preview_lead(
-    session: Session,
-    lead: LeadIn,
-    *,
-    index: PartnerIndex,
-    geocoder: Geocoder,
-    now: datetime,
-    limit: int,
-    tolerance_km: float,
-    config: ScoringConfig = DEFAULT_CONFIG,
-) -> LeadPreview:
-    """The ranking a lead would get now (best `limit` candidates), assigning nothing."""
-    require_known_names(session, lead)
-    query = lead_query(lead, geocoder=geocoder, now=now, tolerance_km=tolerance_km)
-    ranker = active_ranker(session)
-    ranking = rank(query, candidates=index.candidates(query), config=config, ranker=ranker)
-    lat, lon = query.location
-    return LeadPreview(
-        model_version=ranking.model_version,
-        location=Coordinates(lat=lat, lon=lon),
-        candidates=ranked_candidates(ranking, limit=limit),
-        excluded=excluded_candidates(ranking),
-    )
 
 
 def list_flagged(

@@ -15,17 +15,43 @@ from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from api.access.models import Role
 from api.app import create_app
-from api.database import make_engine, upgrade_database
+from api.migrate import upgrade_database
 from api.models_registry import metadata
-from api.settings import Settings
-from tests.api.factories import bearer, make_key
+from core.access.models import Role
+from core.database import make_engine
+from core.settings import Settings
+from scoring.service import forget_active_ranker
+from tests.core.access.factories import bearer, make_key
 
 # Property tests check behaviour, not speed: no per-example deadline, which a loaded CI
 # machine would turn into flaky failures.
 hypothesis_settings.register_profile("partnermatch", deadline=None)
 hypothesis_settings.load_profile("partnermatch")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by what they start, so suites can be chosen and timed apart: `opensearch`
+    (a real node), `browser` (Chromium), `e2e` (real `partnermatch serve` processes), `slow`
+    (property tests, which run many examples)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "opensearch_url" in fixtures:
+            item.add_marker(pytest.mark.opensearch)
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
+        if "start_server" in fixtures:
+            item.add_marker(pytest.mark.e2e)
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_active_model() -> Iterator[None]:
+    """Tests promote ranking models in this process: each starts from its store's own state."""
+    forget_active_ranker()
+    yield
+    forget_active_ranker()
 
 
 class Clock:

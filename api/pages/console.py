@@ -14,23 +14,25 @@ from geopy.geocoders.base import Geocoder
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from api.deps import FreshnessPolicyDep, GeocoderDep, NowDep, SessionDep, SettingsDep
-from api.errors import InvalidInput, PartnerMatchError, invalid_input
 from api.pages.charts import bar_chart, line_chart
 from api.pages.rendering import redirect, render
 from api.pages.session import PageSession, load_session, page_rule
 from api.pages.signin import CONSOLE
+from core.deps import GeocoderDep, NowDep, SessionDep, SettingsDep
+from core.errors import InvalidInput, PartnerMatchError, invalid_input
 from indexing import repository as directory
 from indexing.endpoints import IndexDep
 from indexing.protocol import PartnerIndex
 from matcher.accounts import service as accounts
+from matcher.leads import ranking
 from matcher.leads import service as leads
 from matcher.leads.models import DIRECT, OFFERED, UNASSIGNED
+from matcher.leads.payload import LeadIn
 from matcher.leads.schemas import Actor, AssignIn, lead_detail
 from matcher.reports import service as reports
 from matcher.reports.schemas import RoutingReport
+from profiles.deps import FreshnessPolicyDep
 from scoring import service as scoring
-from scoring.schemas import LeadIn
 
 router = APIRouter(
     prefix="/console",
@@ -243,15 +245,9 @@ def _lead_page(
     preview = None
     if lead.status in ASSIGNABLE:
         lead_in = LeadIn.model_validate(lead.request)
-        preview = scoring.preview_lead(
-            session,
-            lead_in,
-            index=index,
-            geocoder=geocoder,
-            now=now,
-            limit=10,
-            tolerance_km=request.app.state.settings.lead_radius_tolerance_km,
-        )
+        tolerance_km = request.app.state.settings.lead_radius_tolerance_km
+        retrieval = ranking.Retrieval(index, geocoder, tolerance_km)
+        preview = ranking.preview_lead(session, lead_in, retrieval, now=now, limit=10)
     ids = [lead.assigned_partner_id]
     if preview is not None:
         ids += [c.partner_id for c in preview.candidates] + [

@@ -15,15 +15,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from geopy.distance import great_circle
 
-from api.access.deps import PUBLIC
-from api.deps import FreshnessPolicyDep, GeocoderDep, NowDep, SessionDep
-from api.errors import InvalidInput, PartnerMatchError
 from api.pages.rendering import render
 from api.pages.session import page_rule
+from core.access.deps import PUBLIC
+from core.deps import GeocoderDep, NowDep, SessionDep
+from core.errors import InvalidInput, PartnerMatchError
 from indexing import service as search
 from indexing.endpoints import IndexDep
 from indexing.schemas import SearchItem, SearchPage
 from profiles import service as profiles
+from profiles.deps import FreshnessPolicyDep
 from profiles.schemas import TIERS
 
 router = APIRouter(include_in_schema=False, dependencies=[page_rule()])

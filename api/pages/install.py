@@ -11,12 +11,12 @@ from itsdangerous import URLSafeTimedSerializer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.error_handlers import domain_error, http_error
-from api.errors import PartnerMatchError
 from api.pages import console, directory, portal
 from api.pages.rendering import render
 from api.pages.session import CsrfRefused, SignInRequired, session_secret
 from api.pages.signin import CONSOLE, PORTAL, sign_in_router
-from api.settings import Settings
+from core.errors import PartnerMatchError
+from core.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Paths whose errors are answered with a page, not the JSON envelope.

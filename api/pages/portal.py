@@ -12,19 +12,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from api.access.deps import Principal, require_own
-from api.deps import FreshnessPolicyDep, GeocoderDep, NowDep, SessionDep, SettingsDep
-from api.errors import NotFound, PartnerMatchError, invalid_input
 from api.pages.profile_form import ROWS, form_rows, update_from_form
 from api.pages.rendering import redirect, render
 from api.pages.session import PageSession, load_session, page_rule
 from api.pages.signin import PORTAL
+from core.access.deps import Principal, require_own
+from core.deps import GeocoderDep, NowDep, SessionDep, SettingsDep
+from core.errors import NotFound, PartnerMatchError, invalid_input
 from matcher.leads import service as leads
 from matcher.leads.models import ACCEPTED, OFFERED, Lead
 from matcher.leads.schemas import Actor, lead_detail
 from profiles import service as profiles
+from profiles.deps import FreshnessPolicyDep
+from profiles.freshness import FreshnessPolicy
 from profiles.schemas import PartnerRead, PartnerUpdate
-from scoring.freshness import FreshnessPolicy
 
 router = APIRouter(
     prefix="/portal",

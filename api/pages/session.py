@@ -21,10 +21,10 @@ from fastapi.params import Depends as DependsParam
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.responses import Response
 
-from api.access import repository
-from api.access.deps import Principal
-from api.access.models import Role
-from api.database import transaction
+from core.access import repository
+from core.access.deps import Principal
+from core.access.models import Role
+from core.database import transaction
 
 COOKIE = "pm_session"
 MAX_AGE_SECONDS = 12 * 3600

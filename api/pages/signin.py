@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.access import service as keys
-from api.access.models import Role
-from api.database import transaction
-from api.deps import NowDep
-from api.errors import Unauthorized
 from api.pages.rendering import redirect, render
 from api.pages.session import load_session, page_rule
+from core.access import service as keys
+from core.access.models import Role
+from core.database import transaction
+from core.deps import NowDep
+from core.errors import Unauthorized
 
 
 @dataclass(frozen=True)

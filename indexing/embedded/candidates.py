@@ -26,7 +26,7 @@ from indexing.embedded.segment import Catalog, Segment
 from indexing.embedded.state import IndexState
 from indexing.embedded.vocabulary import Vocabulary
 from indexing.protocol import Candidates, LeadQuery
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from indexing.embedded.state import IndexState
 from indexing.embedded.sync import Position, pending
 from indexing.protocol import Candidates, IndexStats, LeadQuery, SearchQuery, SearchResult
 from profiles import changelog
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from indexing.embedded.facets import Subset
 from indexing.embedded.geo import nearest_per_partner
 from indexing.embedded.segment import Segment
 from indexing.embedded.text import TextQuery
-from scoring.features import MAX_TIER
-from scoring.freshness import FreshnessPolicy, assess_many
+from profiles.freshness import FreshnessPolicy, assess_many
+from profiles.schemas import MAX_SKILL_LEVEL, MAX_TIER
 
 # Relevance is the weighted mean of the components a query asks for (each 0-1); the tier
 # component is always present, so a pure filter query ranks by tier, then by id.
@@ -28,7 +28,6 @@ TEXT_WEIGHT = 0.5
 SKILL_WEIGHT = 0.3
 PROXIMITY_WEIGHT = 0.2
 TIER_WEIGHT = 0.1
-MAX_SKILL_LEVEL = 5
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from api.errors import InvalidInput
+from core.errors import InvalidInput
 from indexing.cursors import decode_cursor, encode_cursor, not_ours, query_fingerprint
 from indexing.embedded.geo import geodesic_km
 from indexing.embedded.paging import Position, select_page
@@ -17,8 +17,8 @@ from indexing.embedded.segment import Catalog, Segment
 from indexing.embedded.state import IndexState
 from indexing.embedded.vocabulary import Vocabulary
 from indexing.protocol import SearchHit, SearchQuery, SearchResult
+from profiles.freshness import FreshnessPolicy
 from profiles.schemas import TIERS
-from scoring.freshness import FreshnessPolicy
 
 _EPOCH = date(1970, 1, 1)
 

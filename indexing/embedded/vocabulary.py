@@ -6,10 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-
-def fold(name: str) -> str:
-    """The lookup key of a value: case-insensitive, surrounding blanks ignored."""
-    return name.strip().casefold()
+from core.text import fold
 
 
 class Vocabulary:

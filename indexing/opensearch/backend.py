@@ -17,9 +17,9 @@ from opensearchpy.exceptions import TransportError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.database import make_sessionmaker
-from api.errors import InvalidInput
-from api.settings import Settings
+from core.database import make_sessionmaker
+from core.errors import InvalidInput
+from core.settings import Settings
 from indexing.cursors import decode_cursor, encode_cursor, query_fingerprint
 from indexing.embedded.geo import geodesic_km
 from indexing.embedded.query import MAX_SKILL_LEVEL
@@ -38,7 +38,7 @@ from indexing.protocol import (
     SearchQuery,
     SearchResult,
 )
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 
 # Every document earns this constant through one filterless function, so a function sum is
 # never empty (OpenSearch then substitutes 1) whatever the document matches; it is

@@ -10,12 +10,12 @@ A bulk request does not raise on per-item failures, so every item's status is cl
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from opensearchpy import OpenSearch, helpers
+from tenacity import retry_if_result
 
 from indexing.opensearch.client import RETRYABLE_STATUS, Backoff, SearchUnavailable
 from indexing.opensearch.mapping import partner_document
@@ -76,18 +76,20 @@ def ship(
     """
     report = ShipReport()
     pending = list(actions)
-    for delay in [*backoff.delays(), None]:
-        retry, outcome = _ship_once(
+
+    def attempt() -> list[Action]:
+        """Send what is pending; what failed retryably is pending for the next attempt."""
+        nonlocal pending
+        pending, outcome = _ship_once(
             client, pending, chunk_size=chunk_size, through_alias=through_alias
         )
         report.add(outcome)
-        if not retry:
-            return report
-        if delay is None:
-            raise SearchUnavailable(f"{len(retry)} bulk items still failing after retries")
-        time.sleep(delay)
-        pending = retry
-    raise AssertionError("unreachable")
+        return pending
+
+    policy = backoff.retrying(retry_if_result(bool), retry_error_callback=lambda _: pending)
+    if policy(attempt):
+        raise SearchUnavailable(f"{len(pending)} bulk items still failing after retries")
+    return report
 
 
 def _ship_once(

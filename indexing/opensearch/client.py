@@ -10,13 +10,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionError as TransportConnectionError
 from opensearchpy.exceptions import TransportError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity.retry import retry_base
 
-from api.errors import Unavailable
+from core.errors import Unavailable
 
 T = TypeVar("T")
 
@@ -37,9 +39,14 @@ class Backoff:
     initial_s: float = 0.2
     max_s: float = 5.0
 
-    def delays(self) -> list[float]:
-        """Seconds to wait before each retry (one fewer than `attempts`)."""
-        return [min(self.max_s, self.initial_s * 2**n) for n in range(self.attempts - 1)]
+    def retrying(self, retry: retry_base, **options: Any) -> Retrying:
+        """A tenacity policy of this backoff that retries while `retry` says so."""
+        return Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_exponential(multiplier=self.initial_s, max=self.max_s),
+            retry=retry,
+            **options,
+        )
 
 
 def make_client(url: str, *, timeout_s: float = 10.0) -> OpenSearch:
@@ -47,7 +54,7 @@ def make_client(url: str, *, timeout_s: float = 10.0) -> OpenSearch:
     return OpenSearch(hosts=[url], timeout=timeout_s, max_retries=0, retry_on_timeout=False)
 
 
-def is_retryable(error: Exception) -> bool:
+def is_retryable(error: BaseException) -> bool:
     """Connection failures, timeouts, 429 and 5xx are worth retrying; 4xx are not."""
     if isinstance(error, TransportConnectionError):
         return True
@@ -56,16 +63,12 @@ def is_retryable(error: Exception) -> bool:
 
 def with_retries(call: Callable[[], T], *, backoff: Backoff) -> T:
     """Run `call`, retrying retryable failures; the last one becomes SearchUnavailable."""
-    for delay in [*backoff.delays(), None]:
-        try:
-            return call()
-        except TransportError as error:
-            if not is_retryable(error):
-                raise
-            if delay is None:
-                raise SearchUnavailable(f"search cluster unavailable: {error}") from error
-            time.sleep(delay)
-    raise AssertionError("unreachable")
+    try:
+        return backoff.retrying(retry_if_exception(is_retryable), reraise=True)(call)
+    except TransportError as error:
+        if is_retryable(error):
+            raise SearchUnavailable(f"search cluster unavailable: {error}") from error
+        raise
 
 
 def wait_until_healthy(client: OpenSearch, *, timeout_s: float) -> None:

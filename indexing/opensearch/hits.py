@@ -13,7 +13,7 @@ import numpy as np
 
 from indexing.embedded.geo import haversine_km
 from indexing.opensearch.mapping import TIER_RANK
-from scoring.freshness import FreshnessPolicy, assess_many
+from profiles.freshness import FreshnessPolicy, assess_many
 
 Source = dict[str, Any]
 

@@ -34,7 +34,7 @@ from indexing.embedded.query import (
     TIER_WEIGHT,
 )
 from indexing.protocol import LeadQuery, SearchQuery
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 
 Clause = dict[str, Any]
 FACET_SIZE = 10_000  # buckets per facet: every value, as the embedded index reports
@@ -148,7 +148,7 @@ def active_certification(name: str, *, on_date: date) -> Clause:
 
 
 def not_stale(*, on_date: date, now: datetime, policy: FreshnessPolicy) -> list[Clause]:
-    """Filters that keep exactly the partners scoring.freshness would not call stale."""
+    """Filters that keep exactly the partners profiles.freshness would not call stale."""
     overdue_before = now - timedelta(days=policy.stale_after_days)
     return [
         {"range": {"confirmed_at": {"gt": overdue_before.isoformat()}}},

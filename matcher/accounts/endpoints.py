@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.orm import Session
 
-from api.access.deps import Role, allow
-from api.deps import NowDep, SessionDep, SettingsDep
+from core.access.deps import Role, allow
+from core.deps import NowDep, SessionDep, SettingsDep
 from matcher.accounts import service
 from matcher.accounts.models import Account
 from matcher.accounts.schemas import (
@@ -74,7 +74,7 @@ def reserve_account(
         session, account_id, partner_id=data.partner_id, until=data.until, now=now
     )
     response.status_code = 201 if created else 200
-    return ReservationRead.model_validate(reservation, from_attributes=True)
+    return ReservationRead.model_validate(reservation)
 
 
 @router.delete(

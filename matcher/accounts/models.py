@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.database import Base, BigIntPK, UTCDateTime
+from core.database import Base, BigIntPK, UTCDateTime
 
 DIRECT = "direct"
 ACTIVE, RELEASED, EXPIRED = "active", "released", "expired"

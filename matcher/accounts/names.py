@@ -3,42 +3,54 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import tldextract
+from cleanco.termdata import terms_by_type
 
-# Legal-form tokens after dots are removed ("S.A." -> "sa", "B.V." -> "bv"); stripped from
-# the end of a name, repeatedly, so "Foo GmbH & Co. KG" becomes "foo".
-LEGAL_FORMS = frozenset(
-    {
-        "ab", "ag", "as", "bv", "co", "company", "corp", "corporation", "gmbh", "inc",
-        "incorporated", "kg", "kgaa", "llc", "llp", "lp", "ltd", "limited", "nv", "oy",
-        "plc", "pty", "sa", "sarl", "sas", "se", "spa", "srl", "ug", "ohg", "mbh",
-    }
-)  # fmt: skip
+from core.text import fold
 
 # German spellings without umlauts are the usual ASCII form ("Müller" is "Mueller").
 _TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae"})
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-def fold(text: str) -> str:
-    """Lower case, umlauts transliterated, other accents dropped, punctuation to spaces."""
-    lowered = text.casefold().translate(_TRANSLITERATION)
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
-    without_dots = re.sub(r"[.'\u2019]", "", ascii_only)
+def name_words(text: str) -> str:
+    """The folded words of a name: umlauts transliterated (ä -> ae), punctuation to spaces."""
+    folded = fold(text.casefold().translate(_TRANSLITERATION))
+    without_dots = re.sub(r"[.'\u2019]", "", folded)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", without_dots).split())
 
 
+# Legal forms as word sequences ("S.A." -> ("sa",), "Pty. Ltd." -> ("pty", "ltd")): cleanco's
+# list by country, maintained upstream, plus German and European forms it lacks.
+LEGAL_FORMS = frozenset(
+    words
+    for words in (
+        *(tuple(name_words(term).split()) for terms in terms_by_type.values() for term in terms),
+        ("se",), ("ug",), ("ohg",), ("mbh",),
+    )
+    if words
+)  # fmt: skip
+_LONGEST_FORM = max(map(len, LEGAL_FORMS))
+
+
 def normalise_company_name(name: str) -> str:
-    """The comparable key of a company name: folded, trailing legal forms removed."""
-    tokens = fold(name).split()
+    """The comparable key of a company name: folded, trailing legal forms removed, repeatedly,
+    so "Foo GmbH & Co. KG" becomes "foo"."""
+    tokens = name_words(name).split()
     core = list(tokens)
-    while core and core[-1] in LEGAL_FORMS:
-        core.pop()
+    while stripped := _without_trailing_form(core):
+        core = stripped
     # A name made only of legal-form words ("AG") keeps them, or it would match everything.
     return " ".join(core or tokens)
+
+
+def _without_trailing_form(tokens: list[str]) -> list[str] | None:
+    """`tokens` without the longest legal form at its end; None when it ends in none."""
+    for size in range(min(_LONGEST_FORM, len(tokens)), 0, -1):
+        if tuple(tokens[-size:]) in LEGAL_FORMS:
+            return tokens[:-size]
+    return None
 
 
 def normalise_domain(value: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from core.schemas import Strict
 from matcher.accounts.names import normalise_domain
-from profiles.schemas import CountryCode, Name, Strict, UtcDateTime
+from profiles.schemas import CountryCode, Name, UtcDateTime
 
 Domain = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(normalise_domain)]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -28,6 +29,8 @@ class ReservationCreate(Strict):
 
 
 class ReservationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     account_id: int
     partner_id: int
@@ -45,7 +48,11 @@ class Holder(BaseModel):
     until: datetime | None
 
 
-class AccountRead(BaseModel):
+class AccountFields(BaseModel):
+    """An account's own stored fields."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     normalized_name: str
@@ -54,6 +61,11 @@ class AccountRead(BaseModel):
     parent_id: int | None
     owner: Literal["direct"] | None
     created_at: datetime
+
+
+class AccountRead(AccountFields):
+    """An account with its active reservation and effective holder."""
+
     reservation: ReservationRead | None = Field(description="This account's active reservation")
     holder: Holder | None = Field(description="Effective holder, a parent's reservation included")
 

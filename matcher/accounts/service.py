@@ -9,18 +9,18 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.database import get_or_not_found
-from api.errors import Conflict, InvalidInput, NotFound
+from core.database import get_or_not_found
+from core.errors import Conflict, InvalidInput, NotFound
 from matcher.accounts import repository
 from matcher.accounts.models import ACTIVE, DIRECT, RELEASED, Account, Reservation
 from matcher.accounts.names import normalise_company_name, normalise_domain, parent_domains
 from matcher.accounts.schemas import (
     AccountCheck,
     AccountCreate,
+    AccountFields,
     AccountMatch,
     AccountRead,
     Holder,
-    ReservationRead,
 )
 from profiles import repository as partners
 
@@ -103,21 +103,12 @@ def account_reads(session: Session, accounts: list[Account], *, now: datetime) -
     reservations = repository.current_reservations(session, [a.id for a in accounts], now=now)
     held = holders(session, accounts, now=now)
     return [
-        AccountRead(
-            id=account.id,
-            name=account.name,
-            normalized_name=account.normalized_name,
-            domain=account.domain,
-            country=account.country,
-            parent_id=account.parent_id,
-            owner=account.owner,  # type: ignore[arg-type]
-            created_at=account.created_at,
-            reservation=ReservationRead.model_validate(
-                reservations[account.id], from_attributes=True
-            )
-            if account.id in reservations
-            else None,
-            holder=held[account.id],
+        AccountRead.model_validate(
+            {
+                **AccountFields.model_validate(account).model_dump(),
+                "reservation": reservations.get(account.id),
+                "holder": held[account.id],
+            }
         )
         for account in accounts
     ]

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.orm import Session
 
-from api.access.deps import CurrentPrincipal, Principal, Role, allow, require_own
-from api.deps import GeocoderDep, NowDep, SessionDep, SettingsDep
-from api.errors import NotFound
-from matcher.leads import idempotency, service
+from core.access.deps import CurrentPrincipal, Principal, Role, allow, require_own
+from core.deps import GeocoderDep, NowDep, SessionDep, SettingsDep
+from core.errors import NotFound
+from indexing.endpoints import IndexDep
+from matcher.leads import idempotency, ranking, service
 from matcher.leads.models import Lead
+from matcher.leads.payload import LeadIn, LeadPreview
 from matcher.leads.schemas import (
     Actor,
     AssignIn,
@@ -26,12 +27,10 @@ from matcher.leads.schemas import (
     LeadPage,
     LeadRead,
     LeadStatus,
+    LeadSummary,
     Policy,
     lead_detail,
-    lead_read,
-    lead_summary,
 )
-from scoring.schemas import LeadIn
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"])
 
@@ -39,16 +38,6 @@ MANAGERS = allow(Role.ADMIN, Role.MANAGER)
 MANAGERS_OR_ASSIGNEE = allow(Role.ADMIN, Role.MANAGER, Role.PARTNER)
 
 LeadId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The lead's id")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias=idempotency.HEADER,
-        min_length=1,
-        max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
-        description="Retry-safe creation: the same key and body return the first response",
-    ),
-]
 
 
 @router.post("", status_code=201, response_model=LeadRead, dependencies=[MANAGERS])
@@ -60,23 +49,16 @@ def create_lead(
     now: NowDep,
     settings: SettingsDep,
     principal: CurrentPrincipal,
-    key: IdempotencyKey = None,
+    idempotent: idempotency.IdempotencyDep,
     policy: Annotated[Policy | None, Query(description="Default: settings.lead_policy")] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="Candidates kept and shown")] = 20,
 ) -> Any:
     """Store the lead and route it at once; `excluded` says why partners were left out."""
     chosen = policy or settings.lead_policy
-    digest = idempotency.request_hash(
-        {"lead": lead.model_dump(mode="json"), "policy": chosen, "limit": limit}
-    )
-    if key is not None:
-        stored = idempotency.stored_response(session, key=key, digest=digest, now=now)
-        if stored is not None:
-            headers = {
-                "Idempotent-Replayed": "true",
-                "Location": f"/v1/leads/{stored.response['id']}",
-            }
-            return JSONResponse(stored.response, status_code=stored.status_code, headers=headers)
+    request_key = {"lead": lead.model_dump(mode="json"), "policy": chosen, "limit": limit}
+    replayed = idempotent.replay(request_key, location=_lead_location)
+    if replayed is not None:
+        return replayed
     routing = service.Routing(
         index=request.app.state.index,
         geocoder=geocoder,
@@ -85,20 +67,27 @@ def create_lead(
         limit=limit,
     )
     row = service.create_lead(session, lead, routing=routing, actor=_actor(principal), now=now)
-    body = lead_read(row)
-    if key is not None:
-        idempotency.remember(
-            session,
-            key=key,
-            digest=digest,
-            status_code=201,
-            response=body.model_dump(mode="json"),
-            now=now,
-            ttl_hours=settings.idempotency_ttl_hours,
-        )
-    return JSONResponse(
-        body.model_dump(mode="json"), status_code=201, headers={"Location": f"/v1/leads/{row.id}"}
-    )
+    body = LeadRead.model_validate(row).model_dump(mode="json")
+    return idempotent.respond(body, status_code=201, location=_lead_location(body))
+
+
+def _lead_location(body: dict[str, Any]) -> str:
+    return f"/v1/leads/{body['id']}"
+
+
+@router.post("/preview", response_model=LeadPreview, dependencies=[MANAGERS])
+def preview_lead(
+    lead: LeadIn,
+    session: SessionDep,
+    index: IndexDep,
+    geocoder: GeocoderDep,
+    now: NowDep,
+    settings: SettingsDep,
+    limit: int = Query(default=20, ge=1, le=200, description="How many candidates to return"),
+) -> LeadPreview:
+    """The ranking the lead would get now, with explanations; nothing is stored or assigned."""
+    retrieval = ranking.Retrieval(index, geocoder, settings.lead_radius_tolerance_km)
+    return ranking.preview_lead(session, lead, retrieval, now=now, limit=limit)
 
 
 @router.get("", response_model=LeadPage, dependencies=[MANAGERS_OR_ASSIGNEE])
@@ -126,7 +115,9 @@ def list_leads(
         limit=limit,
         outcome=outcome,
     )
-    return LeadPage(items=[lead_summary(row) for row in rows], next_cursor=next_cursor)
+    return LeadPage(
+        items=[LeadSummary.model_validate(row) for row in rows], next_cursor=next_cursor
+    )
 
 
 @router.get("/{lead_id}", response_model=LeadDetail, dependencies=[MANAGERS_OR_ASSIGNEE])

@@ -1,17 +1,26 @@
 """Idempotent lead creation: the same key and body replay the first response, nothing is
-created twice; the same key with another body is refused. Keys live `idempotency_ttl_hours`."""
+created twice; the same key with another body is refused. Keys live `idempotency_ttl_hours`.
+
+Routes take it as a dependency (`IdempotencyDep`): `replay` answers a retried request,
+`respond` remembers the first answer in the request's transaction.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Header
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.errors import Conflict, InvalidInput
+from core.deps import NowDep, SessionDep, SettingsDep
+from core.errors import Conflict, InvalidInput
 from matcher.leads import repository
 from matcher.leads.models import IdempotencyKey
 
@@ -67,3 +76,63 @@ def remember(
         session.flush()
     except IntegrityError as exc:
         raise Conflict(f"a request with this {HEADER} is in progress; retry it") from exc
+
+
+KeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Retry-safe creation: the same key and body return the first response",
+    ),
+]
+
+
+@dataclass
+class Idempotency:
+    """A request's Idempotency-Key (or none) with the request's session."""
+
+    key: str | None
+    session: Session
+    now: datetime
+    ttl_hours: float
+    digest: str = ""
+
+    def replay(
+        self, request: dict[str, Any], *, location: Callable[[dict[str, Any]], str]
+    ) -> JSONResponse | None:
+        """The first response again when this key was used with this request; None when the
+        request is new (or has no key). `location` names the created resource of a body."""
+        if self.key is None:
+            return None
+        self.digest = request_hash(request)
+        stored = stored_response(self.session, key=self.key, digest=self.digest, now=self.now)
+        if stored is None:
+            return None
+        headers = {"Idempotent-Replayed": "true", "Location": location(stored.response)}
+        return JSONResponse(stored.response, status_code=stored.status_code, headers=headers)
+
+    def respond(self, body: dict[str, Any], *, status_code: int, location: str) -> JSONResponse:
+        """The response, remembered under the key (when there is one) in this transaction."""
+        if self.key is not None:
+            remember(
+                self.session,
+                key=self.key,
+                digest=self.digest,
+                status_code=status_code,
+                response=body,
+                now=self.now,
+                ttl_hours=self.ttl_hours,
+            )
+        return JSONResponse(body, status_code=status_code, headers={"Location": location})
+
+
+def idempotency(
+    session: SessionDep, now: NowDep, settings: SettingsDep, key: KeyHeader = None
+) -> Idempotency:
+    return Idempotency(key=key, session=session, now=now, ttl_hours=settings.idempotency_ttl_hours)
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]

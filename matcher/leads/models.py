@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.database import Base, BigIntPK, UTCDateTime
+from core.database import Base, BigIntPK, UTCDateTime
 
 OFFERED, ACCEPTED, UNASSIGNED, DIRECT = "offered", "accepted", "unassigned", "direct"
 
@@ -48,6 +48,31 @@ class Lead(Base):
     # Accept, decline and the sweep race on one lead: the loser's UPDATE matches no row.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads a dict)
 
+    # The routing-time snapshot kept in `ranking`, as the API shows it.
+    @property
+    def account(self) -> dict[str, Any] | None:
+        return self.ranking.get("account")
+
+    @property
+    def model_version(self) -> str | None:
+        return self.ranking.get("model_version", self.ranking.get("weights_version"))
+
+    @property
+    def max_km_beyond_radius(self) -> float | None:
+        return self.ranking.get("max_km_beyond_radius")
+
+    @property
+    def location(self) -> dict[str, float] | None:
+        return self.ranking.get("location")
+
+    @property
+    def candidates(self) -> list[dict[str, Any]]:
+        return self.ranking.get("candidates", [])
+
+    @property
+    def excluded(self) -> list[dict[str, Any]]:
+        return self.ranking.get("excluded", [])
+
 
 class LeadEvent(Base):
     """One step of a lead's history (offered, accepted, declined, expired, unassigned, direct)."""
@@ -66,6 +91,14 @@ class LeadEvent(Base):
     actor_key_id: Mapped[int | None] = mapped_column(BigIntPK)  # the API key used
     on_behalf_of_partner_id: Mapped[int | None] = mapped_column(BigIntPK)
     reason: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def actor(self) -> dict[str, Any]:
+        return {
+            "role": self.actor_role,
+            "key_id": self.actor_key_id,
+            "on_behalf_of_partner_id": self.on_behalf_of_partner_id,
+        }
 
 
 class PartnerLeadStats(Base):

@@ -1,16 +1,17 @@
-"""Lead routing models of the v1 contract; the lead itself is scoring's `LeadIn`."""
+"""Lead routing models of the v1 contract (the lead itself is `payload.LeadIn`); the views
+read the stored rows through `from_attributes`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from core.schemas import Strict
 from matcher.accounts.schemas import Holder
 from matcher.leads.models import Lead as LeadRow
 from matcher.leads.models import LeadEvent as LeadEventRow
-from profiles.schemas import Strict
 from scoring.schemas import Coordinates, ExcludedCandidate, RankedCandidate
 
 LeadStatus = Literal["offered", "accepted", "unassigned", "direct"]
@@ -50,6 +51,8 @@ class Actor(BaseModel):
 
 
 class LeadEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     at: datetime
     kind: Literal[
         "created",
@@ -72,6 +75,8 @@ class LeadEventRead(BaseModel):
 
 class LeadSummary(BaseModel):
     """A lead in a list: where it stands, without its ranking."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     title: str
@@ -109,52 +114,7 @@ class LeadDetail(LeadRead):
     history: list[LeadEventRead]
 
 
-def lead_summary(lead: LeadRow) -> LeadSummary:
-    return LeadSummary(
-        id=lead.id,
-        title=lead.title,
-        status=lead.status,  # type: ignore[arg-type]
-        reason=lead.reason,
-        assigned_partner_id=lead.assigned_partner_id,
-        offered_at=lead.offered_at,
-        accept_by=lead.accept_by,
-        accepted_at=lead.accepted_at,
-        outcome=lead.outcome,  # type: ignore[arg-type]
-        deal_value=lead.deal_value,
-        offers=lead.offers,
-        created_at=lead.created_at,
-    )
-
-
-def lead_read(lead: LeadRow) -> LeadRead:
-    """The API view of a stored lead, its routing-time ranking included."""
-    snapshot = lead.ranking
-    return LeadRead(
-        **lead_summary(lead).model_dump(),
-        policy=lead.policy,  # type: ignore[arg-type]
-        account=snapshot.get("account"),  # type: ignore[arg-type]
-        model_version=snapshot.get("model_version", snapshot.get("weights_version")),
-        max_km_beyond_radius=snapshot.get("max_km_beyond_radius"),
-        location=snapshot.get("location"),  # type: ignore[arg-type]
-        candidates=snapshot.get("candidates", []),
-        excluded=snapshot.get("excluded", []),
-        updated_at=lead.updated_at,
-    )
-
-
 def lead_detail(lead: LeadRow, events: list[LeadEventRow]) -> LeadDetail:
-    history = [
-        LeadEventRead(
-            at=event.at,
-            kind=event.kind,  # type: ignore[arg-type]
-            partner_id=event.partner_id,
-            actor=Actor(
-                role=event.actor_role,  # type: ignore[arg-type]
-                key_id=event.actor_key_id,
-                on_behalf_of_partner_id=event.on_behalf_of_partner_id,
-            ),
-            reason=event.reason,
-        )
-        for event in events
-    ]
-    return LeadDetail(**lead_read(lead).model_dump(), history=history)
+    """The stored lead and its history, as the API shows them."""
+    history = [LeadEventRead.model_validate(event) for event in events]
+    return LeadDetail(**dict(LeadRead.model_validate(lead)), history=history)

@@ -16,21 +16,27 @@ from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.database import get_or_not_found
-from api.errors import Conflict, InvalidInput
-from api.settings import Settings
+from core.database import get_or_not_found
+from core.errors import Conflict, InvalidInput
+from core.settings import Settings
 from indexing.protocol import PartnerIndex
 from matcher.accounts import service as accounts
 from matcher.accounts.schemas import AccountCheck, Holder
 from matcher.leads import repository
 from matcher.leads.models import ACCEPTED, DIRECT, OFFERED, UNASSIGNED, Lead, LeadEvent
+from matcher.leads.payload import LeadIn
 from matcher.leads.policy import offer_order
-from matcher.leads.ranking import LeadRanking, rank_lead, standing_of
+from matcher.leads.ranking import (
+    LeadRanking,
+    Retrieval,
+    rank_lead,
+    require_known_names,
+    standing_of,
+)
 from matcher.leads.schemas import Actor, AssignIn
 from matcher.notifications import outbox
 from scoring import examples
-from scoring.schemas import LeadIn, RankedCandidate
-from scoring.service import require_known_names
+from scoring.schemas import RankedCandidate
 
 SYSTEM = Actor(role="system", key_id=None, on_behalf_of_partner_id=None)
 # History steps someone must hear about, and the event each one writes to the outbox.
@@ -55,6 +61,10 @@ class Routing:
     settings: Settings
     policy: str
     limit: int
+
+    @property
+    def retrieval(self) -> Retrieval:
+        return Retrieval(self.index, self.geocoder, self.settings.lead_radius_tolerance_km)
 
 
 def create_lead(
@@ -81,12 +91,10 @@ def create_lead(
         ranking = rank_lead(
             session,
             lead,
-            index=routing.index,
-            geocoder=routing.geocoder,
+            routing.retrieval,
             now=now,
             limit=routing.limit,
             reserved_for=reserved_for,
-            tolerance_km=routing.settings.lead_radius_tolerance_km,
         )
     row = Lead(
         title=lead.title,
@@ -317,11 +325,9 @@ def _require_eligible(
     standing = standing_of(
         session,
         LeadIn.model_validate(lead.request),
-        index=routing.index,
-        geocoder=routing.geocoder,
+        routing.retrieval,
         now=now,
         partner_id=partner_id,
-        tolerance_km=routing.settings.lead_radius_tolerance_km,
     )
     if standing is None:
         raise InvalidInput.field(
@@ -343,13 +349,7 @@ def _snapshot(ranking: LeadRanking | None, *, holder: Holder | None) -> dict[str
     """The routing-time facts kept with the lead: the account holder and the ranking."""
     snapshot: dict[str, Any] = {"account": holder.model_dump(mode="json") if holder else None}
     if ranking is not None:
-        snapshot.update(
-            model_version=ranking.model_version,
-            max_km_beyond_radius=ranking.max_km_beyond_radius,
-            location=ranking.location.model_dump(),
-            candidates=[c.model_dump(mode="json") for c in ranking.candidates],
-            excluded=[e.model_dump(mode="json") for e in ranking.excluded],
-        )
+        snapshot.update(ranking.model_dump(mode="json"))
     return snapshot
 
 

@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from api.database import transaction
-from api.errors import Conflict
-from api.settings import Settings
+from core.database import transaction
+from core.errors import Conflict
+from core.settings import Settings
 from matcher.leads import repository, service
 
 log = logging.getLogger("partnermatch.sweep")

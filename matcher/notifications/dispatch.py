@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.database import transaction
-from api.settings import Settings
+from core.database import transaction
+from core.settings import Settings
 from matcher.notifications import repository
 from matcher.notifications.recipients import targets_of
 

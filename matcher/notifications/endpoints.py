@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api.access.deps import Role, allow
-from api.deps import NowDep, SessionDep
+from core.access.deps import Role, allow
+from core.deps import NowDep, SessionDep
 from matcher.notifications import service
 from matcher.notifications.schemas import (
     DeliveryPage,

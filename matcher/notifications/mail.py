@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from api.settings import Settings
+from core.settings import Settings
 from matcher.notifications.models import NotificationEvent
 
 _TEMPLATES = Environment(

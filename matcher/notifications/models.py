@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.database import Base, BigIntPK, UTCDateTime
+from core.database import Base, BigIntPK, UTCDateTime
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
 EMAIL, WEBHOOK = "email", "webhook"

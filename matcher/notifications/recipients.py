@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from api.settings import Settings
+from core.settings import Settings
 from matcher.notifications.models import EMAIL, WEBHOOK, NotificationEvent, WebhookSubscription
 
 # The partner contact role each kind goes to (admin contacts stand in when none is named).

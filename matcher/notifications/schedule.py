@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.database import transaction
-from api.settings import Settings
+from core.database import transaction
+from core.settings import Settings
 from matcher.notifications import outbox, repository
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 from scoring.service import list_flagged
 
 PAGE = 1000

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, HttpUrl
 
+from core.schemas import Strict
 from matcher.notifications.models import Delivery, NotificationEvent, WebhookSubscription
 from matcher.notifications.outbox import KINDS
-from profiles.schemas import Strict
 
 EventKind = Literal[
     "lead.offered",

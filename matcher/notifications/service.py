@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from api.database import get_or_not_found
-from api.errors import Conflict
+from core.database import get_or_not_found
+from core.errors import Conflict
 from matcher.notifications import repository
 from matcher.notifications.models import DEAD, PENDING, Delivery, WebhookSubscription
 from matcher.notifications.schemas import (

@@ -27,8 +27,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from api.database import transaction
-from api.settings import Settings
+from core.database import transaction
+from core.settings import Settings
 from matcher.notifications import mail, outbox, repository, webhooks
 from matcher.notifications.dispatch import dispatch
 from matcher.notifications.models import (

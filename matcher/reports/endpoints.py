@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.access.deps import Role, allow
-from api.deps import NowDep, SessionDep
+from core.access.deps import Role, allow
+from core.deps import NowDep, SessionDep
 from matcher.reports import service
 from matcher.reports.schemas import RoutingReport
 from profiles.schemas import UtcDateTime

@@ -7,7 +7,7 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy.orm import Session
 
-from api.errors import InvalidInput
+from core.errors import InvalidInput
 from matcher.leads.schemas import LeadStatus
 from matcher.reports import repository
 from matcher.reports.offers import tally_offers

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, delete
 
-from api.settings import Settings
+from core.settings import Settings
 from profiles.models import Partner
 from tests.indexing.factories import add_partner
 

@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from api.access.models import ApiKey, Role
 from api.cli import app as cli
-from api.database import make_engine
-from tests.api.factories import bearer, make_key
+from core.access.models import ApiKey, Role
+from core.database import make_engine
 from tests.conftest import ClientAs, Clock
+from tests.core.access.factories import bearer, make_key
 from tests.factories import create_partner
 
 

@@ -15,8 +15,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
 from api.app import create_app
-from api.settings import Settings
+from core.settings import Settings
 from tests.factories import create_partner
+
+pytestmark = pytest.mark.slow
 
 MAX_EXAMPLES = 30
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.access.models import Role
+from core.access.models import Role
 from profiles.schemas import PartnerPublic
 from tests.conftest import ClientAs
 from tests.factories import create_partner

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.access.models import Role
 from api.app import create_app
-from api.settings import Settings
-from tests.api.factories import bearer, make_key
+from core.access.models import Role
+from core.settings import Settings
 from tests.conftest import Clock
+from tests.core.access.factories import bearer, make_key
 
 LIMIT = 5
 Limited = Callable[..., TestClient]

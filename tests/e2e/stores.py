@@ -9,9 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, func, make_url, select, text
 
-from api.access import service
-from api.access.models import Role
-from api.database import make_engine, make_sessionmaker, transaction, upgrade_database
+from api.migrate import upgrade_database
+from core.access import service
+from core.access.models import Role
+from core.database import make_engine, make_sessionmaker, transaction
 from profiles.models import Partner
 
 _SQLITE_FILES = ("", "-wal", "-shm")

@@ -1,5 +1,6 @@
-"""Typed factories writing partners straight into the store, change-log row included,
-exactly as the profile service does (one transaction per write)."""
+"""Typed factories writing partners straight into the store, change-log entry included
+through the log's one writer (profiles.changelog), as the profile service does (one
+transaction per write)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from profiles.models import Certification, ChangeLogEntry, Location, Partner, PartnerSkill
+from profiles import changelog
+from profiles.models import Certification, Location, Partner, PartnerSkill
 
 
 @dataclass(frozen=True)
@@ -144,4 +146,6 @@ def _skills(
 
 
 def _log(session: Session, partner_id: int, *, op: str, version: int) -> None:
-    session.add(ChangeLogEntry(partner_id=partner_id, op=op, version=version, at=datetime.now(UTC)))
+    changelog.append(
+        session, [{"partner_id": partner_id, "op": op, "version": version, "at": datetime.now(UTC)}]
+    )

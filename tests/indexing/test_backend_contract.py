@@ -19,14 +19,14 @@ from opensearchpy import OpenSearch
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.database import make_sessionmaker
+from core.database import make_sessionmaker
 from indexing.embedded.geo import haversine_km
 from indexing.embedded.index import EmbeddedIndex
 from indexing.opensearch.backend import OpenSearchIndex
 from indexing.opensearch.indexes import IndexNames
 from indexing.opensearch.sync import SyncConfig
 from indexing.protocol import Candidates, LeadQuery, PartnerIndex, SearchQuery, SearchResult
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 from tests.factories import location
 from tests.indexing import writes
 from tests.indexing.opensearch.conftest import (  # noqa: F401 (fixtures)
@@ -35,6 +35,8 @@ from tests.indexing.opensearch.conftest import (  # noqa: F401 (fixtures)
     os_client,
     sync_config,
 )
+
+pytestmark = pytest.mark.slow
 
 CKA = "Certified Kubernetes Administrator (CKA)"  # what the profile's "CKA" resolves to
 
@@ -89,7 +91,7 @@ def seed(sessions: sessionmaker[Session]) -> dict[str, int]:
     }  # fmt: skip
 
 
-@pytest.fixture(params=["embedded", "opensearch"])
+@pytest.fixture(params=["embedded", pytest.param("opensearch", marks=pytest.mark.opensearch)])
 def backend(request: pytest.FixtureRequest, clean_db: Engine) -> Iterator[PartnerIndex]:
     """A backend over the seeded store, caught up."""
     sessions = make_sessionmaker(clean_db)

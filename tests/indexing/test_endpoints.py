@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.access.models import Role
+from core.access.models import Role
 from profiles.schemas import PartnerPublic
 from profiles.taxonomy import canonical_skill
 from tests.conftest import ClientAs

@@ -10,7 +10,7 @@ from geopy.geocoders.base import Geocoder
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.database import transaction
+from core.database import transaction
 from profiles import service
 from profiles.geocoding import make_geocoder
 from profiles.models import Partner

@@ -13,10 +13,10 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from api.access import service
-from api.access.models import Role
-from api.database import transaction
 from bench.server import Server
+from core.access import service
+from core.access.models import Role
+from core.database import transaction
 
 
 @contextmanager

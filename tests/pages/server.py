@@ -11,10 +11,11 @@ from typing import Any
 
 import httpx
 
-from api.access.models import Role
-from api.access.service import issue_key
-from api.database import make_engine, make_sessionmaker, transaction, upgrade_database
+from api.migrate import upgrade_database
 from bench.server import Server as Serve
+from core.access.models import Role
+from core.access.service import issue_key
+from core.database import make_engine, make_sessionmaker, transaction
 
 
 @dataclass

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.access.deps import routes_of, rules_of
-from api.access.models import Role
 from api.pages.session import page_rules_of
-from tests.api.factories import make_key
+from core.access.deps import routes_of, rules_of
+from core.access.models import Role
+from tests.core.access.factories import make_key
 from tests.factories import create_partner
 from tests.pages.forms import csrf_token, sign_in
 

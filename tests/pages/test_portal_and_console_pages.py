@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.access.models import Role
-from tests.api.factories import make_key
+from core.access.models import Role
 from tests.conftest import Clock
+from tests.core.access.factories import make_key
 from tests.matcher.factories import post_lead, reserved_lead, skilled_partner
 from tests.pages.forms import sign_in
 

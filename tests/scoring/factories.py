@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from indexing.protocol import Candidates, LeadQuery
-from scoring.freshness import DUE, FRESH, STALE
+from profiles.freshness import DUE, FRESH, STALE
 
 MUNICH = (48.137, 11.575)
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert
 
-from api.database import transaction
+from core.database import transaction
 from scoring import model_registry
 from scoring.learning import MONOTONE, LearnedModel, fit
 from scoring.models import RoutingExample

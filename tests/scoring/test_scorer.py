@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from indexing.protocol import Candidates, LeadQuery
+from profiles.freshness import DUE, STALE
 from scoring.features import CandidateContext, PerformanceHistory
-from scoring.freshness import DUE, STALE
 from scoring.scorer import Ranking, rank
 from scoring.weights import DEFAULT_CONFIG, FEATURES, BetaPrior, FeatureWeights, ScoringConfig
 from tests.scoring.factories import (

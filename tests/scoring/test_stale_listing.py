@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.access.models import Role
-from api.settings import Settings
+from core.access.models import Role
+from core.settings import Settings
 from tests.conftest import ClientAs, Clock
 from tests.factories import create_partner
 

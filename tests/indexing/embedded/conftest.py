@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from indexing.embedded import EmbeddedIndex
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 
 IndexFactory = Callable[..., EmbeddedIndex]
 

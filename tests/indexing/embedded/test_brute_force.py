@@ -25,8 +25,8 @@ from indexing.embedded import facets as facet_tables
 from indexing.embedded.geo import haversine_km
 from indexing.embedded.text import TextModel
 from indexing.protocol import SearchHit, SearchQuery, SearchResult
+from profiles.freshness import FreshnessPolicy, assess
 from profiles.models import Partner
-from scoring.freshness import FreshnessPolicy, assess
 from tests.indexing.embedded.conftest import IndexFactory
 from tests.indexing.factories import Cert, Office, add_partner, delete_partner, update_partner
 

@@ -12,13 +12,13 @@ from opensearchpy import OpenSearch
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.database import make_sessionmaker
+from core.database import make_sessionmaker
 from indexing.opensearch.backend import OpenSearchIndex
 from indexing.opensearch.client import Backoff, make_client, wait_until_healthy
 from indexing.opensearch.indexes import IndexNames
 from indexing.opensearch.node import OpenSearchNode
 from indexing.opensearch.sync import SyncConfig
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 from tests.indexing.opensearch.server import URL_ENV, CuttableProxy
 
 FAST_BACKOFF = Backoff(attempts=3, initial_s=0.05, max_s=0.2)

@@ -12,7 +12,7 @@ from indexing.opensearch.backend import OpenSearchIndex
 from indexing.opensearch.indexes import IndexNames
 from indexing.opensearch.sync import SyncConfig
 from indexing.protocol import LeadQuery
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 from tests.factories import location
 from tests.indexing import writes
 

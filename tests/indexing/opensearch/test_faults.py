@@ -19,7 +19,7 @@ from indexing.opensearch.client import make_client
 from indexing.opensearch.indexes import IndexNames
 from indexing.opensearch.node import OpenSearchNode
 from indexing.opensearch.sync import SyncConfig
-from scoring.freshness import FreshnessPolicy
+from profiles.freshness import FreshnessPolicy
 from tests.indexing import writes
 from tests.indexing.opensearch.conftest import FAST_BACKOFF
 from tests.indexing.opensearch.server import URL_ENV

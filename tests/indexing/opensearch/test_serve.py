@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from opensearchpy import OpenSearch
 from sqlalchemy import Engine
 
-from api.settings import Settings
+from core.settings import Settings
 from indexing.opensearch.indexes import IndexNames
 from tests.factories import create_partner
 from tests.indexing.opensearch.server import CuttableProxy

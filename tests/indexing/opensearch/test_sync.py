@@ -17,8 +17,8 @@ from indexing.opensearch.client import make_client
 from indexing.opensearch.indexes import IndexNames, read_checkpoint
 from indexing.opensearch.sync import ChangeShipper, SyncConfig, _Progress
 from indexing.opensearch.worker import SyncWorker
+from profiles.freshness import FreshnessPolicy
 from profiles.models import ChangeLogEntry, Partner
-from scoring.freshness import FreshnessPolicy
 from tests.indexing import writes
 from tests.indexing.opensearch.conftest import FAST_BACKOFF
 from tests.indexing.opensearch.server import CuttableProxy

@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from api.settings import Settings
 from bench.receivers import SmtpServer
+from core.settings import Settings
 from matcher.notifications.worker import Worker
 from tests.conftest import Clock
 

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from api.access.models import Role
-from api.settings import Settings
+from core.access.models import Role
+from core.settings import Settings
 from tests.conftest import ClientAs
 from tests.factories import create_partner
 from tests.matcher.notifications.factories import contacts_of

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.database import transaction
 from bench.receivers import SmtpServer
+from core.database import transaction
 from matcher.notifications import outbox
 from matcher.notifications.models import Delivery
 from matcher.notifications.worker import Worker, run_until_idle

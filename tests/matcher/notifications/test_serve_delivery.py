@@ -7,17 +7,20 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.access.models import Role
-from api.settings import Settings
 from bench.receivers import SmtpServer
 from bench.server import Server
-from tests.api.factories import bearer, make_key
+from core.access.models import Role
+from core.settings import Settings
+from tests.core.access.factories import bearer, make_key
 from tests.factories import partner_payload
 from tests.matcher.factories import lead_payload
 from tests.matcher.notifications.factories import contacts_of
+
+pytestmark = pytest.mark.e2e  # real partnermatch serve processes
 
 
 def test_serve_mails_the_offer_and_stops_cleanly(

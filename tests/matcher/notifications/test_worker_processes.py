@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.database import transaction
-from api.settings import Settings
 from bench.receivers import WebhookReceiver
+from core.database import transaction
+from core.settings import Settings
 from matcher.notifications import outbox
 from tests.conftest import Clock
 
+pytestmark = pytest.mark.e2e  # real partnermatch notify processes
 SECRET = "whsec_processes_0123456789"
 EVENTS = 120
 

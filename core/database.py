@@ -1,0 +1,101 @@
+"""SQL store plumbing: declarative base, column types, engine, sessions that commit or roll back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.types import TypeDecorator
+
+from core.errors import Conflict, NotFound, Unavailable
+
+# SQLite only auto-increments INTEGER PRIMARY KEY columns, PostgreSQL wants BIGINT identities.
+BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+_Row = TypeVar("_Row", bound=Base)
+
+
+def make_engine(url: str) -> Engine:
+    """Engine tuned per backend: SQLite in WAL mode with a busy timeout so writers queue."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    session = factory()
+    try:
+        yield session
+        _commit(session)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _commit(session: Session) -> None:
+    """Commit, turning the store's refusals into the contract's errors: a row changed by a
+    concurrent writer or a uniqueness race is a 409, a busy or failing store a 503."""
+    try:
+        session.commit()
+    except (StaleDataError, IntegrityError) as exc:
+        raise Conflict("a concurrent change conflicts with this one; reload and retry") from exc
+    except OperationalError as exc:
+        raise Unavailable("the store could not commit this change; retry it") from exc
+
+
+def get_or_not_found(session: Session, model: type[_Row], ident: int, *, what: str) -> _Row:
+    """The row with primary key `ident`, or the contract's 404 naming `what` was missing."""
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(f"{what} {ident} not found")
+    return row

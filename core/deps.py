@@ -1,0 +1,71 @@
+"""Typed request dependencies: the session (commit on success), settings, clock, geocoder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from geopy.geocoders.base import Geocoder
+from sqlalchemy.orm import Session
+
+from core.database import transaction
+from core.errors import InvalidInput
+from core.settings import Settings
+
+
+@contextmanager
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """One transaction on the request's behalf: committed when the block ends (rolled back on
+    error), and then, after a write on the embedded backend, applied to this process's index,
+    so the client's next request reads its own write. Other processes, and the OpenSearch
+    shipper (which must not make writes wait for a remote cluster), follow within their poll
+    interval."""
+    with transaction(request.app.state.sessionmaker) as session:
+        yield session
+    settings: Settings = request.app.state.settings
+    if request.method != "GET" and settings.search_backend == "embedded":
+        request.app.state.index.catch_up()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work. Function-scoped (see SessionDep): it ends right after the
+    route returns, before the response is sent, so a 2xx means committed and a commit that
+    fails becomes the route's error response."""
+    with unit_of_work(request) as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def get_geocoder(request: Request) -> Geocoder:
+    return request.app.state.geocoder
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+NowDep = Annotated[datetime, Depends(get_now)]
+GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]
+
+
+def get_if_match(request: Request) -> int | None:
+    """The version named by `If-Match` ("3", "\"3\"" or W/"3"); None when absent."""
+    raw = request.headers.get("if-match")
+    if raw is None or raw.strip() == "*":
+        return None
+    text = raw.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 9:
+        raise InvalidInput.field("If-Match", 'must be the partner\'s version number, e.g. "3"')
+    return int(text)
+
+
+IfMatchDep = Annotated[int | None, Depends(get_if_match)]

@@ -1,0 +1,31 @@
+"""The base of every request model: strict about unknown fields and NUL characters."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused (a typo must not be silently dropped); text is trimmed and
+    may not hold NUL characters (PostgreSQL cannot store them in text)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if _holds_nul(value):
+            raise ValueError("must not contain NUL characters (\\u0000)")
+        return value
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether a string, or a string inside a list, tuple, set or dict, contains U+0000.
+    Nested models check their own fields."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    return False
