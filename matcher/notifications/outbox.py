@@ -57,7 +57,8 @@ def emit(
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["occurrence"])
+        .returning(NotificationEvent.id)  # no row back: the occurrence was already there
     )
-    result = session.execute(statement)
+    inserted = session.execute(statement).first() is not None
     session.info[WRITTEN] = True  # a worker in this process is woken when this commits
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return inserted
