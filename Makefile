@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e '.[test]'
+	@$(BIN)/python -m pip check || (echo "requirements-dev.lock misses a dependency of pyproject.toml: run make lock"; exit 1)
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -6,10 +6,11 @@ One run over one seeded SQLite store (bench/var/store-N.db, the partners of
 bench/search_bench.py) and one workload: the (a)/(b)/(c) queries of bench/workload.py and the
 leads of bench/preview_bench.py, timed in-process against each backend. OpenSearch is a real
 single-node OpenSearch started from its published jars (indexing/opensearch/node.py, heap
--Xms512m -Xmx1g), or the cluster named by PARTNERMATCH_OPENSEARCH_URL. Measured per backend:
-build (embedded `rebuild()`; OpenSearch `reindex`: store read + bulk + verification + alias
-swap) and docs/s, query and preview p50/p99 after a warm-up, memory (the node's JVM heap and
-the RSS of its process; the embedded index's growth of this process's RSS).
+-Xms512m -Xmx1g unless --heap says otherwise), or the cluster named by
+PARTNERMATCH_OPENSEARCH_URL. Measured per backend: build (embedded `rebuild()`; OpenSearch
+`reindex`: store read + bulk + verification + alias swap) and docs/s, query and preview
+p50/p99 after a warm-up, memory (the node's JVM heap and the RSS of its process; the embedded
+index's growth of this process's RSS).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from indexing.embedded import EmbeddedIndex
 from indexing.opensearch.backend import OpenSearchIndex
 from indexing.opensearch.client import make_client
 from indexing.opensearch.indexes import IndexNames
-from indexing.opensearch.node import DEFAULT_HEAP, OpenSearchNode
+from indexing.opensearch.node import DEFAULT_HEAP, OpenSearchNode, fixed_heap
 from indexing.opensearch.reindex import reindex
 from indexing.opensearch.sync import SyncConfig
 from indexing.protocol import PartnerIndex
@@ -58,6 +59,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300, help="per query kind")
     parser.add_argument("--leads", type=int, default=200)
     parser.add_argument("--batch", type=int, default=2000, help="bulk batch size (documents)")
+    parser.add_argument(
+        "--heap",
+        default=None,
+        help="the started node's JVM heap, e.g. 2g (default: -Xms512m -Xmx1g)",
+    )
     args = parser.parse_args()
 
     VAR.mkdir(exist_ok=True)
@@ -103,7 +109,9 @@ def main() -> None:
     embedded.close()
     print(f"embedded: {results['embedded']}", file=sys.stderr)
 
-    with opensearch(Path(tempfile.mkdtemp(prefix="bench-opensearch-"))) as (url, node):
+    heap = fixed_heap(args.heap) if args.heap else DEFAULT_HEAP
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-opensearch-"))
+    with opensearch(data_dir, heap=heap) as (url, node):
         client = make_client(url, timeout_s=120)
         names = IndexNames("bench")
         sessions = make_sessionmaker(engine)
@@ -131,20 +139,22 @@ def main() -> None:
         "partners": args.partners,
         "queries_per_kind": args.queries,
         "leads": args.leads,
-        "node_heap": " ".join(DEFAULT_HEAP),
+        "node_heap": " ".join(heap),
     }
     (VAR / f"opensearch-results-{args.partners}.json").write_text(json.dumps(results, indent=2))
     print(markdown(results))
 
 
 @contextmanager
-def opensearch(data_dir: Path) -> Iterator[tuple[str, OpenSearchNode | None]]:
+def opensearch(
+    data_dir: Path, *, heap: tuple[str, ...]
+) -> Iterator[tuple[str, OpenSearchNode | None]]:
     """(url, node): the configured cluster, or a node started (and stopped) for the run."""
     configured = os.environ.get(URL_ENV)
     if configured:
         yield configured, None
         return
-    with OpenSearchNode(data_dir) as node:
+    with OpenSearchNode(data_dir, heap=heap) as node:
         yield node.url, node
 
 

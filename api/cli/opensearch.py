@@ -90,15 +90,28 @@ def node_command(
             help="OpenSearch release (default: the launcher's 2.x; 3.x: JAVA_HOME at a JDK 21+)"
         ),
     ] = None,
+    heap: Annotated[
+        str | None,
+        typer.Option(help="JVM heap, e.g. 2g (1,000,000 partners need 2g); default 512m-1g"),
+    ] = None,
 ) -> None:
     """Run a real single-node OpenSearch (from its published jars) in the foreground on
     127.0.0.1; it prints its URL once it serves. Ctrl-C stops it cleanly."""
-    from indexing.opensearch.node import DEFAULT_VERSION, NodeUnavailable, java_command
+    from indexing.opensearch.node import (
+        DEFAULT_HEAP,
+        DEFAULT_VERSION,
+        NodeUnavailable,
+        fixed_heap,
+        java_command,
+    )
 
     data.mkdir(parents=True, exist_ok=True)
     try:
         command = java_command(
-            port=port, data_dir=data.resolve(), version=opensearch_version or DEFAULT_VERSION
+            port=port,
+            data_dir=data.resolve(),
+            heap=fixed_heap(heap) if heap else DEFAULT_HEAP,
+            version=opensearch_version or DEFAULT_VERSION,
         )
     except NodeUnavailable as error:
         console.print(str(error), style="red")

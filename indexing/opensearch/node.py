@@ -23,8 +23,13 @@ from indexing.opensearch.client import make_client, wait_until_healthy
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "opensearch-node"
 MAIN_CLASS = "partnermatch.OpenSearchNode"
-DEFAULT_HEAP = ("-Xms512m", "-Xmx1g")
+DEFAULT_HEAP = ("-Xms512m", "-Xmx1g")  # enough for tests and 100,000 partners; 1M needs 2g
 DEFAULT_VERSION = "2.19.3"  # runs on Java 17; 3.x needs JAVA_HOME at a JDK 21+
+
+
+def fixed_heap(size: str) -> tuple[str, ...]:
+    """JVM options for a heap of `size` (a Java size such as 768m or 2g), reserved up front."""
+    return (f"-Xms{size}", f"-Xmx{size}")
 
 
 class NodeUnavailable(RuntimeError):

@@ -28,10 +28,13 @@ from tests.indexing.opensearch.test_sync import indexed_versions, wait_for
 BACKLOG = 300  # changes waiting when shipping starts: a dozen bulk requests of BATCH
 BATCH = 25
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get(URL_ENV)), reason="stops and restarts a node of its own; a configured "
-    "cluster is not ours to crash",
-)  # fmt: skip
+pytestmark = [
+    pytest.mark.opensearch,  # starts a node of its own, not through the `opensearch_url` fixture
+    pytest.mark.skipif(
+        bool(os.environ.get(URL_ENV)), reason="stops and restarts a node of its own; a configured "
+        "cluster is not ours to crash",
+    ),
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
