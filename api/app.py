@@ -23,6 +23,7 @@ from indexing import endpoints as search_endpoints
 from indexing.public_views import PublicViews
 from matcher.endpoints import router as matcher_router
 from matcher.leads.sweep import background_sweeper
+from matcher.notifications.worker import background_notifier
 from profiles import endpoints as partner_endpoints
 from scoring import endpoints as scoring_endpoints
 
@@ -47,7 +48,7 @@ def create_app(
             app.state.index = opened.index
             app.state.public_views = PublicViews()
             opened.index.subscribe(app.state.public_views.forget)
-            async with background_sweeper(app):
+            async with background_sweeper(app), background_notifier(app):
                 yield
 
     app = FastAPIOffline(  # Swagger UI and ReDoc served from the package: /docs works offline

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from email_validator import validate_email
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -39,6 +40,29 @@ class Settings(BaseSettings):
     # km beyond an office's service_radius_km a partner may still be offered a lead (0: the
     # declared territory is a hard limit); a lead can widen it with `max_km_beyond_radius`.
     lead_radius_tolerance_km: float = Field(default=0, ge=0, le=20_000)
+    # Notifications (matcher/notifications): e-mail over SMTP and signed webhooks.
+    manager_emails: str = ""  # comma-separated channel managers' addresses
+    smtp_host: str | None = None  # unset: no e-mail is sent, e-mail deliveries wait
+    smtp_port: int = Field(default=25, ge=1, le=65_535)
+    smtp_from: str = "partnermatch@localhost"
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    public_url: str | None = None  # e.g. https://prm.example.com: links in e-mails
+    lead_reminder_hours: float = Field(default=12, gt=0, le=24 * 90)  # before accept_by
+    reservation_warning_days: float = Field(default=7, gt=0, le=365)  # before it ends
+    notify_poll_seconds: float = Field(default=1, gt=0, le=3600)
+    notify_batch_size: int = Field(default=50, ge=1, le=10_000)
+    notify_concurrency: int = Field(default=8, ge=1, le=256)  # sends in flight per worker
+    notify_lease_seconds: float = Field(default=60, gt=0, le=3600)  # a claim's lifetime
+    notify_retry_hours: float = Field(default=24, gt=0, le=24 * 30)  # then a dead letter
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=300)
+    notify_in_serve: bool = True  # run the delivery worker inside `serve`
+
+    @property
+    def manager_addresses(self) -> list[str]:
+        return [a.strip() for a in self.manager_emails.split(",") if a.strip()]
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
@@ -48,4 +72,8 @@ class Settings(BaseSettings):
             raise ValueError("search_backend=opensearch needs opensearch_url")
         if not self.database_url.startswith(("sqlite", "postgresql")):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        for address in self.manager_addresses:
+            validate_email(address, check_deliverability=False)
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("smtp_username and smtp_password must be set together")
         return self

@@ -33,6 +33,8 @@ class Partner(Base):
     industries: Mapped[list[str]] = mapped_column(JSON, default=list)
     products: Mapped[list[str]] = mapped_column(JSON, default=list)
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # [{name, email, role: leads|profile|admin}]: who hears about leads and reminders
+    contacts: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     max_open_leads: Mapped[int] = mapped_column(Integer)
     profile_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

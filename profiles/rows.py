@@ -36,6 +36,8 @@ def column_values(data: BaseModel, *, fields: set[str] | frozenset[str]) -> dict
             values["max_open_leads"] = value.max_open_leads
         elif name == "website":
             values["website"] = str(value) if value is not None else None
+        elif name == "contacts":
+            values["contacts"] = [contact.model_dump(mode="json") for contact in value]
         elif name == "description":
             values["description"] = value or ""
         else:

@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    EmailStr,
     Field,
     HttpUrl,
     field_validator,
@@ -151,6 +152,15 @@ class CertificationIn(Strict):
         return self
 
 
+class Contact(Strict):
+    """A person at the partner: `leads` contacts hear about offers, `profile` contacts about
+    freshness reminders, `admin` contacts about both when no one else is named."""
+
+    name: Name
+    email: Annotated[EmailStr, Field(max_length=320)]
+    role: Literal["leads", "profile", "admin"]
+
+
 class Capacity(Strict):
     max_open_leads: int = Field(ge=0, le=100_000)
 
@@ -169,6 +179,7 @@ Certifications = Annotated[list[CertificationIn], Field(max_length=100)]
 Industries = Annotated[list[Industry], Field(max_length=30), AfterValidator(_unique_folded)]
 Products = Annotated[list[Product], Field(max_length=100), AfterValidator(_unique_folded)]
 Languages = Annotated[list[LanguageCode], Field(max_length=30), AfterValidator(_unique_folded)]
+Contacts = Annotated[list[Contact], Field(max_length=50)]
 
 
 class PartnerCreate(Strict):
@@ -184,6 +195,7 @@ class PartnerCreate(Strict):
     products: Products = []
     languages: Languages = []
     capacity: Capacity = Capacity(max_open_leads=10)
+    contacts: Contacts = []
 
 
 class PartnerImport(PartnerCreate):
@@ -223,6 +235,7 @@ class PartnerUpdate(Strict):
     products: Products | None = None
     languages: Languages | None = None
     capacity: Capacity | None = None
+    contacts: Contacts | None = None
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> PartnerUpdate:
@@ -259,6 +272,7 @@ class PartnerRead(BaseModel):
     products: list[str]
     languages: list[str]
     capacity: Capacity
+    contacts: list[Contact]
     profile_updated_at: datetime
     attested_at: datetime | None
     created_at: datetime
@@ -275,7 +289,8 @@ class CertificationPublic(BaseModel):
 
 class PartnerPublic(BaseModel):
     """What anyone may see of a partner. An allow-list: a field added to PartnerRead stays
-    internal (capacity, external_id, timestamps, version, freshness) until it is named here."""
+    internal (capacity, contacts, external_id, timestamps, version, freshness) until it is
+    named here."""
 
     id: int
     name: str
@@ -340,6 +355,7 @@ def partner_read(partner: PartnerRow, *, freshness: FreshnessRead, today: date) 
         products=partner.products,
         languages=partner.languages,
         capacity=Capacity(max_open_leads=partner.max_open_leads),
+        contacts=[Contact.model_validate(contact) for contact in partner.contacts or []],
         profile_updated_at=partner.profile_updated_at,
         attested_at=partner.attested_at,
         created_at=partner.created_at,

@@ -42,6 +42,7 @@ app.command("reindex")(opensearch_cli.reindex_command)
 app.command("sync")(opensearch_cli.sync_command)
 app.command("opensearch-node")(opensearch_cli.node_command)
 app.command("sweep")(matcher_cli.sweep)
+app.command("notify")(matcher_cli.notify)
 console = Console()
 
 
@@ -111,7 +112,20 @@ def seed(
         _run_import(opened, lines, total=partners, label="seeding")
 
 
+<<<<<<< HEAD
 BENCHMARKS = ("search", "preview", "routing", "opensearch", "write_path", "pages", "load", "abuse")
+=======
+BENCHMARKS = (
+    "search",
+    "preview",
+    "routing",
+    "opensearch",
+    "write_path",
+    "pages",
+    "load",
+    "notify",
+)
+>>>>>>> main
 _CHECKOUT = Path(__file__).resolve().parents[2]
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +18,8 @@ from matcher.leads import service
 from matcher.leads.payload import LeadIn
 from matcher.leads.schemas import LeadRead
 from matcher.leads.sweep import sweep as sweep_offers
+from matcher.notifications.schedule import schedule
+from matcher.notifications.worker import Worker, run_until_idle
 
 console = Console()
 
@@ -26,7 +30,43 @@ def sweep() -> None:
     settings = Settings()
     with runtime(settings, with_index=False) as opened:
         report = sweep_offers(opened.sessions, settings=settings, now=datetime.now(UTC))
-    console.print(f"{report.expired} offers expired, {report.keys_purged} idempotency keys purged")
+    console.print(
+        f"{report.expired} offers expired, {report.reminded} reminders, "
+        f"{report.keys_purged} idempotency keys purged"
+    )
+
+
+def notify(
+    once: Annotated[
+        bool, typer.Option(help="One pass (time-based events, then deliver until idle), then exit")
+    ] = False,
+) -> None:
+    """Deliver notifications (e-mail, webhooks) as a process of its own; several may run on
+    one store. Also writes the time-based events (SLA expiry and reminders, profile and
+    reservation reminders) every sweep_interval_seconds. Stop it with Ctrl-C or SIGTERM."""
+    settings = Settings()
+    with runtime(settings, with_index=False) as opened:
+        worker = Worker(sessions=opened.sessions, settings=settings, clock=_utc_now)
+        try:
+            scheduled = float("-inf")
+            while True:
+                if time.monotonic() - scheduled >= settings.sweep_interval_seconds:
+                    scheduled = time.monotonic()
+                    sweep_offers(opened.sessions, settings=settings, now=_utc_now())
+                    schedule(opened.sessions, settings=settings, now=_utc_now())
+                report = run_until_idle(worker)
+                if once:
+                    console.print(
+                        f"{report.sent} sent, {report.failed} to retry, {report.dead} dead"
+                    )
+                    return
+                time.sleep(settings.notify_poll_seconds)
+        finally:
+            worker.close()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def route_lead(lead: LeadIn, *, limit: int) -> None:

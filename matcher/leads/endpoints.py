@@ -6,7 +6,7 @@ by) its partner, and of it only its own ranking entry and history; others answer
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.orm import Session
@@ -98,6 +98,9 @@ def list_leads(
     partner_id: Annotated[
         int | None, Query(ge=1, le=2**63 - 1, description="Staff only: leads held by it")
     ] = None,
+    outcome: Annotated[
+        Literal["won", "lost"] | None, Query(description="Only leads closed with this outcome")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^[1-9][0-9]{0,18}$")] = None,
 ) -> LeadPage:
@@ -105,7 +108,12 @@ def list_leads(
     if principal.role is Role.PARTNER:
         partner_id = principal.partner_id
     rows, next_cursor = service.list_leads(
-        session, statuses=status, partner_id=partner_id, cursor=cursor, limit=limit
+        session,
+        statuses=status,
+        partner_id=partner_id,
+        cursor=cursor,
+        limit=limit,
+        outcome=outcome,
     )
     return LeadPage(
         items=[LeadSummary.model_validate(row) for row in rows], next_cursor=next_cursor

@@ -134,6 +134,16 @@ def due_offers(session: Session, *, now: datetime, limit: int) -> list[int]:
     return list(session.scalars(query))
 
 
+def offers_ending_by(session: Session, *, now: datetime, until: datetime) -> list[Lead]:
+    """Offered leads whose acceptance deadline falls in (now, until]: the reminder window."""
+    query = (
+        select(Lead)
+        .where(Lead.status == OFFERED, Lead.accept_by > now, Lead.accept_by <= until)
+        .order_by(Lead.accept_by, Lead.id)
+    )
+    return list(session.scalars(query))
+
+
 def get_idempotency_key(session: Session, key: str) -> IdempotencyKey | None:
     return session.get(IdempotencyKey, key)
 

@@ -34,10 +34,21 @@ from matcher.leads.ranking import (
     standing_of,
 )
 from matcher.leads.schemas import Actor, AssignIn
+from matcher.notifications import outbox
 from scoring import examples
 from scoring.schemas import RankedCandidate
 
 SYSTEM = Actor(role="system", key_id=None, on_behalf_of_partner_id=None)
+# History steps someone must hear about, and the event each one writes to the outbox.
+NOTIFIED = {
+    "offered": "lead.offered",
+    "accepted": "lead.accepted",
+    "declined": "lead.moved_on",
+    "withdrawn": "lead.moved_on",
+    "expired": "lead.expired",
+    "unassigned": "lead.unassigned",
+    "closed": "lead.closed",
+}
 BALANCE_WINDOW = timedelta(days=30)
 
 
@@ -429,6 +440,40 @@ def _record(
             on_behalf_of_partner_id=actor.on_behalf_of_partner_id,
             reason=reason,
         )
+    )
+    if kind in NOTIFIED:
+        notify(session, lead, kind=NOTIFIED[kind], now=now, partner_id=partner_id, reason=reason)
+
+
+def notify(
+    session: Session,
+    lead: Lead,
+    *,
+    kind: str,
+    now: datetime,
+    partner_id: int | None,
+    reason: str | None = None,
+) -> bool:
+    """The lead's event in the outbox, once per offer round (`lead.offers`)."""
+    payload = {
+        "lead_id": lead.id,
+        "title": lead.title,
+        "customer": lead.customer_name,
+        "status": lead.status,
+        "partner_id": partner_id,
+        "accept_by": lead.accept_by.isoformat() if lead.accept_by else None,
+        "reason": reason,
+        "outcome": lead.outcome,
+        "deal_value": lead.deal_value,
+    }
+    return outbox.emit(
+        session,
+        kind=kind,
+        occurrence=f"{kind}:{lead.id}:{lead.offers}",
+        now=now,
+        payload=payload,
+        lead_id=lead.id,
+        partner_id=partner_id,
     )
 
 

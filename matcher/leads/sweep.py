@@ -1,5 +1,6 @@
-"""SLA enforcement: offers past `accept_by` move on to the next candidate; lapsed idempotency
-keys are purged. Run by `partnermatch sweep` and by a background task of the service."""
+"""SLA enforcement: offers past `accept_by` move on to the next candidate, offers close to it
+get a `lead.reminder` event; lapsed idempotency keys are purged. Run by `partnermatch sweep`,
+`partnermatch notify` and by a background task of the service, on the injected clock."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +28,7 @@ BATCH = 500
 @dataclass(frozen=True)
 class SweepReport:
     expired: int
+    reminded: int
     keys_purged: int
 
 
@@ -45,8 +47,22 @@ def sweep(sessions: sessionmaker[Session], *, settings: Settings, now: datetime)
         if len(due) < BATCH:
             break
     with transaction(sessions) as session:
+        reminded = remind(session, settings=settings, now=now)
         purged = repository.delete_expired_keys(session, now=now)
-    return SweepReport(expired=expired, keys_purged=purged)
+    return SweepReport(expired=expired, reminded=reminded, keys_purged=purged)
+
+
+def remind(session: Session, *, settings: Settings, now: datetime) -> int:
+    """A `lead.reminder` for every offer ending within `lead_reminder_hours`, once per offer
+    (however many processes sweep); returns how many were new."""
+    window = timedelta(hours=settings.lead_reminder_hours)
+    ending = repository.offers_ending_by(session, now=now, until=now + window)
+    return sum(
+        service.notify(
+            session, lead, kind="lead.reminder", now=now, partner_id=lead.assigned_partner_id
+        )
+        for lead in ending
+    )
 
 
 @asynccontextmanager

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from matcher.leads.models import OFFERED, UNASSIGNED, Lead, LeadEvent
 
+OFFER_STEPS = ("offered", "accepted", "declined", "expired", "withdrawn")
+
 
 def status_counts(
     session: Session, *, start: datetime, end: datetime
@@ -67,6 +69,47 @@ def leads_per_partner(session: Session, *, start: datetime, end: datetime) -> li
     )
     rows = session.execute(query)
     return [(partner_id, n) for partner_id, n in rows if partner_id is not None]
+
+
+def offer_steps(
+    session: Session, *, start: datetime, end: datetime
+) -> list[tuple[int, int, str, datetime]]:
+    """(lead_id, partner_id, kind, at) of every offer and its end (accepted, declined,
+    expired, withdrawn) of the window's leads, in the order they happened."""
+    query = (
+        select(LeadEvent.lead_id, LeadEvent.partner_id, LeadEvent.kind, LeadEvent.at)
+        .join(Lead, Lead.id == LeadEvent.lead_id)
+        .where(
+            LeadEvent.kind.in_(OFFER_STEPS),
+            LeadEvent.partner_id.is_not(None),
+            Lead.created_at >= start,
+            Lead.created_at < end,
+        )
+        .order_by(LeadEvent.lead_id, LeadEvent.id)
+    )
+    rows = session.execute(query)
+    return [(lead, partner, kind, at) for lead, partner, kind, at in rows if partner is not None]
+
+
+def outcomes_per_partner(
+    session: Session, *, start: datetime, end: datetime
+) -> dict[int, dict[str, int]]:
+    """partner_id -> {won: n, lost: n} over the window's closed leads."""
+    query = (
+        select(Lead.assigned_partner_id, Lead.outcome, func.count())
+        .where(
+            Lead.created_at >= start,
+            Lead.created_at < end,
+            Lead.outcome.is_not(None),
+            Lead.assigned_partner_id.is_not(None),
+        )
+        .group_by(Lead.assigned_partner_id, Lead.outcome)
+    )
+    found: dict[int, dict[str, int]] = {}
+    for partner_id, outcome, n in session.execute(query):
+        if partner_id is not None:
+            found.setdefault(partner_id, {})[str(outcome)] = n
+    return found
 
 
 def unassigned_reasons(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:

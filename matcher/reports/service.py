@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput
 from matcher.leads.schemas import LeadStatus
 from matcher.reports import repository
+from matcher.reports.offers import tally_offers
 from matcher.reports.schemas import Outcomes, PartnerLeads, Percentiles, RoutingReport
 
 STATUSES: tuple[LeadStatus, ...] = ("offered", "accepted", "unassigned", "direct")
@@ -21,7 +22,10 @@ def routing_report(session: Session, *, start: datetime, end: datetime) -> Routi
         raise InvalidInput.field("from", "must be before `to`")
     counts = repository.status_counts(session, start=start, end=end)
     by_status: dict[str, int] = {status: counts.get(status, (0, 0, 0))[0] for status in STATUSES}
-    offered = sum(row[1] for row in counts.values())
+    offers, partners = tally_offers(
+        repository.offer_steps(session, start=start, end=end),
+        outcomes=repository.outcomes_per_partner(session, start=start, end=end),
+    )
     times = np.array(repository.acceptance_times(session, start=start, end=end))
     per_partner = repository.leads_per_partner(session, start=start, end=end)
     closed = repository.outcomes(session, start=start, end=end)
@@ -31,7 +35,8 @@ def routing_report(session: Session, *, start: datetime, end: datetime) -> Routi
         end=end,
         leads=sum(by_status.values()),
         by_status=by_status,
-        acceptance_rate=by_status["accepted"] / offered if offered else None,
+        acceptance_rate=offers.acceptance_rate,
+        offers=offers,
         time_to_accept_seconds=Percentiles(
             median=float(np.percentile(times, 50)), p90=float(np.percentile(times, 90))
         )
@@ -47,6 +52,7 @@ def routing_report(session: Session, *, start: datetime, end: datetime) -> Routi
         reassignments=sum(row[2] for row in counts.values()),
         leads_per_partner=[PartnerLeads(partner_id=p, leads=n) for p, n in per_partner],
         gini=gini([n for _, n in per_partner]),
+        partners=partners,
         unassigned_reasons=repository.unassigned_reasons(session, start=start, end=end),
     )
 

@@ -69,6 +69,10 @@ def managers_only(url: str, *, ok: int, body: dict[str, Any] | None = None) -> R
     return row(url, admin=ok, manager=ok, own=403, other=403, public=401, body=body)
 
 
+def admin_only(url: str, *, ok: int, body: dict[str, Any] | None = None) -> Row:
+    return row(url, admin=ok, manager=403, own=403, other=403, public=401, body=body)
+
+
 _IMPORT_LINE = json.dumps(partner_payload(external_id="CRM-IMPORT")).encode()
 
 # "METHOD /template" -> row. {own}: partner A's id, {key}: a spare key's id. Routes owned by
@@ -161,6 +165,20 @@ ROUTES: dict[str, Row] = {
         "/v1/leads/999999/assign", ok=404, body={"partner_id": 1, "reason": "key account"}
     ),
     "GET /v1/reports/routing": managers_only("/v1/reports/routing", ok=200),
+    "GET /v1/notifications/events": managers_only("/v1/notifications/events", ok=200),
+    "GET /v1/notifications/deliveries": managers_only("/v1/notifications/deliveries", ok=200),
+    "POST /v1/notifications/deliveries/{delivery_id}/redeliver": admin_only(
+        "/v1/notifications/deliveries/999999/redeliver", ok=404
+    ),
+    "POST /v1/webhooks": admin_only(
+        "/v1/webhooks", ok=201, body={"url": "http://127.0.0.1:9/hook"}
+    ),
+    "GET /v1/webhooks": admin_only("/v1/webhooks", ok=200),
+    "GET /v1/webhooks/{subscription_id}": admin_only("/v1/webhooks/999999", ok=404),
+    "PATCH /v1/webhooks/{subscription_id}": admin_only(
+        "/v1/webhooks/999999", ok=404, body={"active": False}
+    ),
+    "DELETE /v1/webhooks/{subscription_id}": admin_only("/v1/webhooks/999999", ok=404),
 }
 
 

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from core.access.models import Role
 from tests.conftest import ClientAs
-from tests.matcher.factories import decline, post_lead, skilled_partner
+from tests.matcher.factories import accept, decline, post_lead, skilled_partner
 
 
 def ids(response: object) -> list[int]:
@@ -31,8 +31,19 @@ class TestManagerList:
         assert ids(client.get("/v1/leads", params={"partner_id": best})) == [lead]
         assert ids(client.get("/v1/leads", params={"partner_id": best + 1})) == []
 
+    def test_filter_by_outcome(self, client: TestClient) -> None:
+        skilled_partner(client, aws_level=5)
+        won, lost, _open = (post_lead(client)["id"] for _ in range(3))
+        for lead, outcome in ((won, "won"), (lost, "lost")):
+            accept(client, lead)
+            client.post(f"/v1/leads/{lead}/close", json={"outcome": outcome}).raise_for_status()
+        assert ids(client.get("/v1/leads", params={"outcome": "won"})) == [won]
+        assert ids(client.get("/v1/leads", params={"outcome": "lost"})) == [lost]
+        assert len(ids(client.get("/v1/leads"))) == 3
+
     def test_bad_parameters_are_named(self, client: TestClient) -> None:
         for params, field in (
+            ({"outcome": "maybe"}, "outcome"),
             ({"status": "lost"}, "status.0"),
             ({"cursor": "abc"}, "cursor"),
             ({"limit": 0}, "limit"),

@@ -15,6 +15,7 @@ from tests.matcher.factories import (
     error_fields,
     post_lead,
     skilled_partner,
+    sweep_now,
 )
 
 BEST = {"policy": "best"}
@@ -44,7 +45,22 @@ class TestRoutingReport:
 
         assert report["leads"] == 5
         assert report["by_status"] == {"offered": 1, "accepted": 2, "unassigned": 1, "direct": 1}
-        assert report["acceptance_rate"] == pytest.approx(2 / 4)
+        assert report["acceptance_rate"] == pytest.approx(2 / 6)  # per answered offer
+        assert report["offers"] == {
+            "offers": 7,
+            "accepted": 2,
+            "declined": 4,
+            "expired": 0,
+            "withdrawn": 0,
+            "open": 1,
+            "acceptance_rate": pytest.approx(2 / 6),
+        }
+        by_partner = {p["partner_id"]: p for p in report["partners"]}
+        assert [p["partner_id"] for p in report["partners"]] == [first, second, third]
+        assert by_partner[first]["acceptance_rate"] == pytest.approx(1 / 3)
+        assert by_partner[first]["median_response_seconds"] == 3600.0
+        assert by_partner[second]["median_response_seconds"] == 7200.0
+        assert (by_partner[third]["declined"], by_partner[third]["acceptance_rate"]) == (1, 0.0)
         assert report["time_to_accept_seconds"] == {"median": 7200.0, "p90": 10080.0}
         assert report["reassignments"] == 3
         assert report["leads_per_partner"] == [
@@ -74,6 +90,34 @@ class TestRoutingReport:
             "won_value": 120_000,
             "lost_value": 40_000,
         }
+
+    def test_declines_and_expiries_lower_the_acceptance_rate(
+        self, client: TestClient, clock: Clock
+    ) -> None:
+        first, second = (skilled_partner(client, aws_level=level) for level in (5, 4))
+        window = {"from": clock.now.isoformat(), "to": (clock.now + timedelta(1)).isoformat()}
+        lead = post_lead(client, params=BEST)["id"]
+        decline(client, lead)  # first declines, the lead moves on to second
+        accept(client, lead)
+        post_lead(client, params=BEST)
+        clock.advance(hours=49)
+        sweep_now(client)  # first let it expire
+        report = client.get("/v1/reports/routing", params=window).json()
+        assert report["acceptance_rate"] == pytest.approx(1 / 3)
+        assert (report["offers"]["declined"], report["offers"]["expired"]) == (1, 1)
+        by_partner = {p["partner_id"]: p for p in report["partners"]}
+        assert by_partner[first]["acceptance_rate"] == 0.0
+        assert by_partner[second]["accepted"] == 1
+
+    def test_won_and_lost_per_partner(self, client: TestClient, clock: Clock) -> None:
+        partner = skilled_partner(client, aws_level=5)
+        window = {"from": clock.now.isoformat(), "to": (clock.now + timedelta(1)).isoformat()}
+        won, lost = (post_lead(client)["id"] for _ in range(2))
+        for lead, outcome in ((won, "won"), (lost, "lost")):
+            accept(client, lead)
+            client.post(f"/v1/leads/{lead}/close", json={"outcome": outcome}).raise_for_status()
+        (figures,) = client.get("/v1/reports/routing", params=window).json()["partners"]
+        assert (figures["partner_id"], figures["won"], figures["lost"]) == (partner, 1, 1)
 
     def test_an_empty_window(self, client: TestClient) -> None:
         report = client.get("/v1/reports/routing").json()

@@ -1,0 +1,169 @@
+"""Every query of the outbox: events, deliveries (claimed under a lease) and subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from matcher.accounts.models import ACTIVE, Account, Reservation
+from matcher.notifications.models import (
+    PENDING,
+    Delivery,
+    NotificationEvent,
+    WebhookSubscription,
+)
+from profiles.models import Partner
+
+
+def undispatched(session: Session, *, limit: int) -> list[NotificationEvent]:
+    """Events whose deliveries are not yet made, oldest first; rows another process holds are
+    skipped (PostgreSQL), SQLite's single writer serialises the rest."""
+    query = (
+        select(NotificationEvent)
+        .where(NotificationEvent.dispatched_at.is_(None))
+        .order_by(NotificationEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(query))
+
+
+def add_deliveries(session: Session, rows: list[dict[str, object]], *, now: datetime) -> None:
+    """Pending deliveries ({event_id, channel, target, subscription_id} each), skipping the
+    ones an event already has for its target (another worker dispatched it too)."""
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Delivery).on_conflict_do_nothing(
+        index_elements=["event_id", "channel", "target"]
+    )
+    due = {"status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+    session.execute(statement, [{**row, **due} for row in rows])
+
+
+def claim(
+    session: Session,
+    *,
+    token: str,
+    channels: Collection[str],
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> list[Delivery]:
+    """Take up to `limit` due deliveries for `lease`: one UPDATE whose subquery locks with
+    SKIP LOCKED on PostgreSQL; the lease (`claimed_until`) keeps others off on every backend
+    and frees the rows of a worker that died."""
+    due = (
+        select(Delivery.id)
+        .where(
+            Delivery.status == PENDING,
+            Delivery.channel.in_(channels),
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until <= now),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(due.scalar_subquery()))
+        .values(claimed_until=now + lease, claim_token=token)
+        .execution_options(synchronize_session=False)
+    )
+    return list(session.scalars(select(Delivery).where(Delivery.claim_token == token)))
+
+
+def finish(session: Session, delivery_id: int, *, token: str, values: dict[str, object]) -> bool:
+    """Write an attempt's result if this worker still holds the claim; False when not."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.claim_token == token)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def events_by_id(session: Session, ids: Collection[int]) -> dict[int, NotificationEvent]:
+    rows = session.scalars(select(NotificationEvent).where(NotificationEvent.id.in_(ids)))
+    return {row.id: row for row in rows}
+
+
+def subscriptions_by_id(session: Session, ids: Collection[int]) -> dict[int, WebhookSubscription]:
+    rows = session.scalars(select(WebhookSubscription).where(WebhookSubscription.id.in_(ids)))
+    return {row.id: row for row in rows}
+
+
+def active_subscriptions(session: Session) -> Sequence[WebhookSubscription]:
+    query = select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+    return session.scalars(query.order_by(WebhookSubscription.id)).all()
+
+
+def contacts_of(session: Session, partner_ids: Collection[int]) -> dict[int, list[dict[str, str]]]:
+    """Partner id -> its contacts (only that column: no profile children are loaded)."""
+    query = select(Partner.id, Partner.contacts).where(Partner.id.in_(partner_ids))
+    return {partner_id: contacts or [] for partner_id, contacts in session.execute(query)}
+
+
+def list_events(
+    session: Session,
+    *,
+    kind: str | None,
+    lead_id: int | None,
+    partner_id: int | None,
+    before_id: int | None,
+    limit: int,
+) -> Sequence[NotificationEvent]:
+    query = select(NotificationEvent).order_by(NotificationEvent.id.desc()).limit(limit)
+    if kind is not None:
+        query = query.where(NotificationEvent.kind == kind)
+    if lead_id is not None:
+        query = query.where(NotificationEvent.lead_id == lead_id)
+    if partner_id is not None:
+        query = query.where(NotificationEvent.partner_id == partner_id)
+    if before_id is not None:
+        query = query.where(NotificationEvent.id < before_id)
+    return session.scalars(query).all()
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    event_ids: Collection[int] | None = None,
+    status: str | None = None,
+    channel: str | None = None,
+    before_id: int | None = None,
+    limit: int = 1000,
+) -> Sequence[Delivery]:
+    query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
+    if event_ids is not None:
+        query = query.where(Delivery.event_id.in_(event_ids))
+    if status is not None:
+        query = query.where(Delivery.status == status)
+    if channel is not None:
+        query = query.where(Delivery.channel == channel)
+    if before_id is not None:
+        query = query.where(Delivery.id < before_id)
+    return session.scalars(query).all()
+
+
+def reservations_ending(
+    session: Session, *, now: datetime, until: datetime
+) -> list[tuple[Reservation, Account]]:
+    """Active reservations ending in (now, until], with their accounts."""
+    query = (
+        select(Reservation, Account)
+        .join(Account, Account.id == Reservation.account_id)
+        .where(Reservation.status == ACTIVE, Reservation.until > now, Reservation.until <= until)
+        .order_by(Reservation.until, Reservation.id)
+    )
+    return [(reservation, account) for reservation, account in session.execute(query)]
+
+
+def all_subscriptions(session: Session) -> Sequence[WebhookSubscription]:
+    return session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)).all()

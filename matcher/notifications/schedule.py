@@ -1,0 +1,80 @@
+"""Time-based events, produced on the injected clock: profile.due and profile.stale on the
+day a profile becomes due or stale and then on each reminder day until it is fresh again,
+reservation.expiring before a reservation ends. Each happening is one event, however many
+processes run the step (the occurrence key is unique)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.database import transaction
+from core.settings import Settings
+from matcher.notifications import outbox, repository
+from profiles.freshness import FreshnessPolicy
+from scoring.service import list_flagged
+
+PAGE = 1000
+
+
+def schedule(sessions: sessionmaker[Session], *, settings: Settings, now: datetime) -> int:
+    """Write today's time-based events; how many were new."""
+    written = 0
+    with transaction(sessions) as session:
+        written += _profile_reminders(session, settings=settings, now=now)
+        written += _expiring_reservations(session, settings=settings, now=now)
+    return written
+
+
+def _profile_reminders(session: Session, *, settings: Settings, now: datetime) -> int:
+    policy = FreshnessPolicy(
+        due_after_days=settings.due_after_days, stale_after_days=settings.stale_after_days
+    )
+    written, cursor = 0, None
+    while True:
+        page = list_flagged(session, now=now, policy=policy, status=None, limit=PAGE, cursor=cursor)
+        for item in page.items:
+            if item.reminder_due_on != now.date():
+                continue
+            kind = f"profile.{item.status}"
+            written += outbox.emit(
+                session,
+                kind=kind,
+                occurrence=f"{kind}:{item.partner_id}:{item.since}:{item.reminder_due_on}",
+                now=now,
+                payload={
+                    "partner_id": item.partner_id,
+                    "name": item.name,
+                    "status": item.status,
+                    "reasons": item.reasons,
+                    "since": item.since.isoformat(),
+                },
+                partner_id=item.partner_id,
+            )
+        if page.next_cursor is None:
+            return written
+        cursor = page.next_cursor
+
+
+def _expiring_reservations(session: Session, *, settings: Settings, now: datetime) -> int:
+    window = timedelta(days=settings.reservation_warning_days)
+    written = 0
+    for reservation, account in repository.reservations_ending(
+        session, now=now, until=now + window
+    ):
+        written += outbox.emit(
+            session,
+            kind="reservation.expiring",
+            occurrence=f"reservation.expiring:{reservation.id}:{reservation.until.isoformat()}",
+            now=now,
+            payload={
+                "reservation_id": reservation.id,
+                "account_id": account.id,
+                "customer": account.name,
+                "partner_id": reservation.partner_id,
+                "until": reservation.until.isoformat(),
+            },
+            partner_id=reservation.partner_id,
+        )
+    return written
