@@ -112,9 +112,6 @@ def seed(
         _run_import(opened, lines, total=partners, label="seeding")
 
 
-<<<<<<< HEAD
-BENCHMARKS = ("search", "preview", "routing", "opensearch", "write_path", "pages", "load", "abuse")
-=======
 BENCHMARKS = (
     "search",
     "preview",
@@ -124,8 +121,8 @@ BENCHMARKS = (
     "pages",
     "load",
     "notify",
+    "abuse",
 )
->>>>>>> main
 _CHECKOUT = Path(__file__).resolve().parents[2]
 
 
