@@ -67,20 +67,25 @@ def remind(session: Session, *, settings: Settings, now: datetime) -> int:
 
 @asynccontextmanager
 async def background_sweeper(app: FastAPI) -> AsyncIterator[None]:
-    """Sweep every `settings.sweep_interval_seconds` while the app runs (lifespan helper)."""
-    task = asyncio.create_task(_sweep_forever(app))
+    """Sweep every `settings.sweep_interval_seconds` while the app runs (lifespan helper).
+    At exit a sweep in flight finishes first: its thread cannot be cancelled, and the store
+    must not be closed (or emptied, in tests) under it."""
+    stopping = asyncio.Event()
+    task = asyncio.create_task(_sweep_forever(app, stopping))
     try:
         yield
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        stopping.set()
+        await task
 
 
-async def _sweep_forever(app: FastAPI) -> None:
+async def _sweep_forever(app: FastAPI, stopping: asyncio.Event) -> None:
     settings: Settings = app.state.settings
     while True:
-        await asyncio.sleep(settings.sweep_interval_seconds)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), timeout=settings.sweep_interval_seconds)
+        if stopping.is_set():
+            return
         try:
             report = await run_in_threadpool(
                 sweep, app.state.sessionmaker, settings=settings, now=app.state.clock()

@@ -8,7 +8,7 @@ lead.accepted, lead.closed, profile.due, profile.stale, reservation.expiring.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from matcher.notifications.models import NotificationEvent
 
 WRITTEN = "outbox_written"  # session.info flag: this transaction wrote an event
-KINDS = (
+EventKind = Literal[
     "lead.offered",
     "lead.reminder",
     "lead.expired",
@@ -27,7 +27,8 @@ KINDS = (
     "profile.due",
     "profile.stale",
     "reservation.expiring",
-)
+]
+KINDS: tuple[str, ...] = get_args(EventKind)
 
 
 def emit(

@@ -120,12 +120,8 @@ def list_events(
     limit: int,
 ) -> Sequence[NotificationEvent]:
     query = select(NotificationEvent).order_by(NotificationEvent.id.desc()).limit(limit)
-    if kind is not None:
-        query = query.where(NotificationEvent.kind == kind)
-    if lead_id is not None:
-        query = query.where(NotificationEvent.lead_id == lead_id)
-    if partner_id is not None:
-        query = query.where(NotificationEvent.partner_id == partner_id)
+    filters = {"kind": kind, "lead_id": lead_id, "partner_id": partner_id}
+    query = query.filter_by(**{name: value for name, value in filters.items() if value is not None})
     if before_id is not None:
         query = query.where(NotificationEvent.id < before_id)
     return session.scalars(query).all()
@@ -141,12 +137,10 @@ def list_deliveries(
     limit: int = 1000,
 ) -> Sequence[Delivery]:
     query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
+    filters = {"status": status, "channel": channel}
+    query = query.filter_by(**{name: value for name, value in filters.items() if value is not None})
     if event_ids is not None:
         query = query.where(Delivery.event_id.in_(event_ids))
-    if status is not None:
-        query = query.where(Delivery.status == status)
-    if channel is not None:
-        query = query.where(Delivery.channel == channel)
     if before_id is not None:
         query = query.where(Delivery.id < before_id)
     return session.scalars(query).all()

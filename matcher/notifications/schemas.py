@@ -9,21 +9,8 @@ from pydantic import AfterValidator, BaseModel, Field, HttpUrl
 
 from core.schemas import Strict
 from matcher.notifications.models import Delivery, NotificationEvent, WebhookSubscription
-from matcher.notifications.outbox import KINDS
+from matcher.notifications.outbox import KINDS, EventKind
 
-EventKind = Literal[
-    "lead.offered",
-    "lead.reminder",
-    "lead.expired",
-    "lead.moved_on",
-    "lead.unassigned",
-    "lead.accepted",
-    "lead.closed",
-    "profile.due",
-    "profile.stale",
-    "reservation.expiring",
-]
-assert set(EventKind.__args__) == set(KINDS)  # type: ignore[attr-defined]
 DeliveryStatus = Literal["pending", "sent", "dead"]
 
 

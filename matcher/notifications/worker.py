@@ -247,23 +247,25 @@ async def background_notifier(app: FastAPI) -> AsyncIterator[None]:
 
     event.listen(sessions, "after_commit", after_commit)
     event.listen(sessions, "after_rollback", after_rollback)
-    task = asyncio.create_task(_deliver_forever(worker, wake))
+    stopping = asyncio.Event()
+    task = asyncio.create_task(_deliver_forever(worker, wake, stopping))
     try:
         yield
     finally:
         event.remove(sessions, "after_commit", after_commit)
         event.remove(sessions, "after_rollback", after_rollback)
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        stopping.set()
+        wake.set()
+        await task  # the round in flight finishes: its thread cannot be cancelled
         worker.close()
 
 
-async def _deliver_forever(worker: Worker, wake: asyncio.Event) -> None:
+async def _deliver_forever(worker: Worker, wake: asyncio.Event, stopping: asyncio.Event) -> None:
     """Deliver as long as there is work, else wait `notify_poll_seconds`; the time-based
-    events are written every `sweep_interval_seconds` (lead reminders by the SLA sweep)."""
+    events are written every `sweep_interval_seconds` (lead reminders by the SLA sweep).
+    Returns between rounds once `stopping` is set."""
     settings, scheduled = worker.settings, float("-inf")
-    while True:
+    while not stopping.is_set():
         try:
             if time.monotonic() - scheduled >= settings.sweep_interval_seconds:
                 scheduled = time.monotonic()
