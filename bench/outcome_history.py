@@ -28,6 +28,7 @@ from indexing.factory import open_index
 from matcher.leads import service
 from matcher.leads.models import OFFERED
 from matcher.leads.payload import LeadIn
+from matcher.leads.ranking import Retrieval
 from profiles.geocoding import make_geocoder
 
 STEP = timedelta(minutes=20)
@@ -46,9 +47,9 @@ def main() -> None:
     engine = open_seeded_store(settings.database_url, count=args.partners, seed=args.seed)
     index = open_index(settings, engine, poll=False)
     sessions = make_sessionmaker(engine)
+    geocoder = make_geocoder("offline", user_agent="bench")
     routing = service.Routing(
-        index=index,
-        geocoder=make_geocoder("offline", user_agent="bench"),
+        retrieval=Retrieval(index, geocoder, settings.lead_radius_tolerance_km),
         settings=settings,
         policy="best",
         limit=20,

@@ -16,6 +16,7 @@ from core.errors import PartnerMatchError
 from core.settings import Settings
 from matcher.leads import service
 from matcher.leads.payload import LeadIn
+from matcher.leads.ranking import Retrieval
 from matcher.leads.schemas import LeadRead
 from matcher.leads.sweep import sweep as sweep_offers
 from matcher.notifications.schedule import schedule
@@ -75,8 +76,7 @@ def route_lead(lead: LeadIn, *, limit: int) -> None:
     with runtime(settings) as opened:
         assert opened.index is not None
         routing = service.Routing(
-            index=opened.index,
-            geocoder=opened.geocoder,
+            retrieval=Retrieval(opened.index, opened.geocoder, settings.lead_radius_tolerance_km),
             settings=settings,
             policy=settings.lead_policy,
             limit=limit,

@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from geopy.geocoders.base import Geocoder
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -18,14 +17,13 @@ from api.pages.charts import bar_chart, line_chart
 from api.pages.rendering import redirect, render
 from api.pages.session import PageSession, load_session, page_rule
 from api.pages.signin import CONSOLE
-from core.deps import GeocoderDep, NowDep, SessionDep, SettingsDep
+from core.deps import NowDep, SessionDep, SettingsDep
 from core.errors import InvalidInput, PartnerMatchError, invalid_input
 from indexing import repository as directory
-from indexing.endpoints import IndexDep
-from indexing.protocol import PartnerIndex
 from matcher.accounts import service as accounts
 from matcher.leads import ranking
 from matcher.leads import service as leads
+from matcher.leads.deps import RetrievalDep
 from matcher.leads.models import DIRECT, OFFERED, UNASSIGNED
 from matcher.leads.payload import LeadIn
 from matcher.leads.schemas import Actor, AssignIn, lead_detail
@@ -101,12 +99,11 @@ def unassigned(request: Request, session: SessionDep) -> HTMLResponse:
 def lead_page(
     request: Request,
     session: SessionDep,
-    index: IndexDep,
-    geocoder: GeocoderDep,
+    retrieval: RetrievalDep,
     now: NowDep,
     lead_id: int,
 ) -> HTMLResponse:
-    return _lead_page(request, session, index, geocoder, now, lead_id, errors={}, form={})
+    return _lead_page(request, session, retrieval, now, lead_id, errors={}, form={})
 
 
 @router.post("/leads/{lead_id}/assign", response_model=None)
@@ -114,8 +111,7 @@ def assign(
     request: Request,
     page: PageDep,
     session: SessionDep,
-    index: IndexDep,
-    geocoder: GeocoderDep,
+    retrieval: RetrievalDep,
     now: NowDep,
     settings: SettingsDep,
     lead_id: int,
@@ -132,9 +128,7 @@ def assign(
     principal = page.principal
     assert principal is not None
     actor = Actor(role=principal.role.value, key_id=principal.key_id, on_behalf_of_partner_id=None)  # type: ignore[arg-type]
-    routing = leads.Routing(
-        index=index, geocoder=geocoder, settings=settings, policy=lead.policy, limit=1
-    )
+    routing = leads.Routing(retrieval=retrieval, settings=settings, policy=lead.policy, limit=1)
     try:
         choice = AssignIn.model_validate(body)
         leads.assign(session, lead, choice=choice, routing=routing, actor=actor, now=now)
@@ -144,7 +138,7 @@ def assign(
         errors = {d["field"]: d["message"] for d in error.details} or {"form": error.message}
         errors.setdefault("form", error.message)
         return _lead_page(
-            request, session, index, geocoder, now, lead_id, errors=errors, form=form, status=422
+            request, session, retrieval, now, lead_id, errors=errors, form=form, status=422
         )
     return redirect(request, f"/console/leads/{lead_id}?assigned=1")
 
@@ -230,8 +224,7 @@ def report(request: Request, session: SessionDep, now: NowDep) -> HTMLResponse:
 def _lead_page(
     request: Request,
     session: Session,
-    index: PartnerIndex,
-    geocoder: Geocoder,
+    retrieval: ranking.Retrieval,
     now: datetime,
     lead_id: int,
     *,
@@ -245,8 +238,6 @@ def _lead_page(
     preview = None
     if lead.status in ASSIGNABLE:
         lead_in = LeadIn.model_validate(lead.request)
-        tolerance_km = request.app.state.settings.lead_radius_tolerance_km
-        retrieval = ranking.Retrieval(index, geocoder, tolerance_km)
         preview = ranking.preview_lead(session, lead_in, retrieval, now=now, limit=10)
     ids = [lead.assigned_partner_id]
     if preview is not None:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from sqlalchemy.orm import Session
 
 from core.access.deps import CurrentPrincipal, Principal, Role, allow, require_own
-from core.deps import GeocoderDep, NowDep, SessionDep, SettingsDep
+from core.deps import NowDep, SessionDep, SettingsDep
 from core.errors import NotFound
-from indexing.endpoints import IndexDep
 from matcher.leads import idempotency, ranking, service
+from matcher.leads.deps import RetrievalDep
 from matcher.leads.models import Lead
 from matcher.leads.payload import LeadIn, LeadPreview
 from matcher.leads.schemas import (
@@ -43,9 +43,8 @@ LeadId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The lead's id")]
 @router.post("", status_code=201, response_model=LeadRead, dependencies=[MANAGERS])
 def create_lead(
     lead: LeadIn,
-    request: Request,
     session: SessionDep,
-    geocoder: GeocoderDep,
+    retrieval: RetrievalDep,
     now: NowDep,
     settings: SettingsDep,
     principal: CurrentPrincipal,
@@ -59,13 +58,7 @@ def create_lead(
     replayed = idempotent.replay(request_key, location=_lead_location)
     if replayed is not None:
         return replayed
-    routing = service.Routing(
-        index=request.app.state.index,
-        geocoder=geocoder,
-        settings=settings,
-        policy=chosen,
-        limit=limit,
-    )
+    routing = service.Routing(retrieval=retrieval, settings=settings, policy=chosen, limit=limit)
     row = service.create_lead(session, lead, routing=routing, actor=_actor(principal), now=now)
     body = LeadRead.model_validate(row).model_dump(mode="json")
     return idempotent.respond(body, status_code=201, location=_lead_location(body))
@@ -79,14 +72,11 @@ def _lead_location(body: dict[str, Any]) -> str:
 def preview_lead(
     lead: LeadIn,
     session: SessionDep,
-    index: IndexDep,
-    geocoder: GeocoderDep,
+    retrieval: RetrievalDep,
     now: NowDep,
-    settings: SettingsDep,
     limit: int = Query(default=20, ge=1, le=200, description="How many candidates to return"),
 ) -> LeadPreview:
     """The ranking the lead would get now, with explanations; nothing is stored or assigned."""
-    retrieval = ranking.Retrieval(index, geocoder, settings.lead_radius_tolerance_km)
     return ranking.preview_lead(session, lead, retrieval, now=now, limit=limit)
 
 
@@ -166,9 +156,8 @@ def close_lead(
 @router.post("/{lead_id}/assign", response_model=LeadDetail, dependencies=[MANAGERS])
 def assign_lead(
     data: AssignIn,
-    request: Request,
     session: SessionDep,
-    geocoder: GeocoderDep,
+    retrieval: RetrievalDep,
     now: NowDep,
     settings: SettingsDep,
     principal: CurrentPrincipal,
@@ -177,13 +166,7 @@ def assign_lead(
     """Hand an unassigned, offered or direct lead to a chosen eligible partner (an offer with
     a fresh deadline). Crossing a reservation or a direct account needs `override_conflict`."""
     lead = service.get_lead(session, lead_id)
-    routing = service.Routing(
-        index=request.app.state.index,
-        geocoder=geocoder,
-        settings=settings,
-        policy=lead.policy,
-        limit=1,
-    )
+    routing = service.Routing(retrieval=retrieval, settings=settings, policy=lead.policy, limit=1)
     service.assign(session, lead, choice=data, routing=routing, actor=_actor(principal), now=now)
     return _detail(session, lead, principal)
 

@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.database import get_or_not_found
 from core.errors import Conflict, InvalidInput
 from core.settings import Settings
-from indexing.protocol import PartnerIndex
 from matcher.accounts import service as accounts
 from matcher.accounts.schemas import AccountCheck, Holder
 from matcher.leads import repository
@@ -54,17 +52,12 @@ BALANCE_WINDOW = timedelta(days=30)
 
 @dataclass(frozen=True)
 class Routing:
-    """What routing needs besides the lead: the index, the geocoder and the rules."""
+    """What routing needs besides the lead: where candidates come from, and the rules."""
 
-    index: PartnerIndex
-    geocoder: Geocoder
+    retrieval: Retrieval
     settings: Settings
     policy: str
     limit: int
-
-    @property
-    def retrieval(self) -> Retrieval:
-        return Retrieval(self.index, self.geocoder, self.settings.lead_radius_tolerance_km)
 
 
 def create_lead(
