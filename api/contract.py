@@ -11,7 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.openapi.utils import get_openapi
+from fastapi.params import Query
+from fastapi.routing import APIRoute, RouteContext
 from pydantic import BaseModel, Field
 
 from core.access.deps import OPEN_PATHS, Role, routes_of, rules_of
@@ -136,20 +139,19 @@ def document_errors(app: FastAPI) -> None:
     app.state.documented_query = {}
 
 
-def _query_names(app: FastAPI, path: str, method: str) -> frozenset[str]:
-    key = (path, method)
-    known: dict[tuple[str, str], frozenset[str]] = app.state.documented_query
-    if key not in known:
-        operation = app.openapi()["paths"].get(path, {}).get(method, {})
-        parameters = operation.get("parameters", [])
-        known[key] = frozenset(p["name"] for p in parameters if p["in"] == "query")
-    return known[key]
+def query_names(route: APIRoute | RouteContext) -> frozenset[str]:
+    """The query parameters the document lists for the route, read from its dependencies
+    (what the document is generated from), not by generating the document."""
+    fields = get_flat_params(route.dependant)
+    return frozenset(f.alias for f in fields if isinstance(f.field_info, Query))
 
 
 def _check_query(request: Request) -> None:
     route = request.scope["route"]
-    documented = _query_names(request.app, route.path, request.method.lower())
-    unknown = sorted(set(request.query_params) - documented)
+    known: dict[int, frozenset[str]] = request.app.state.documented_query
+    if id(route) not in known:
+        known[id(route)] = query_names(route)
+    unknown = sorted(set(request.query_params) - known[id(route)])
     if unknown:
         message = "not a parameter of this operation"
         details = [{"field": name, "message": message, "in": "query"} for name in unknown]

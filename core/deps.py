@@ -7,13 +7,20 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session
 
 from core.database import transaction
 from core.errors import InvalidInput
 from core.settings import Settings
+
+# The cursor of a listing ordered by id: the last id of the page before, as text. At most 18
+# digits, so that every value fits a 64-bit column (a 19-digit one may not: 9.3e18 > 2**63).
+IdCursor = Annotated[
+    str | None,
+    Query(pattern=r"^[1-9][0-9]{0,17}$", description="`next_cursor` of the page before"),
+]
 
 
 @contextmanager

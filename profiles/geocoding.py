@@ -143,6 +143,13 @@ def make_geocoder(kind: str, *, user_agent: str) -> Geocoder:
     """The configured geocoder; online ones are opt-in (PARTNERMATCH_GEOCODER=nominatim)."""
     if kind == "nominatim":
         return Nominatim(user_agent=user_agent, timeout=5)
+    return offline_geocoder()
+
+
+@cache
+def offline_geocoder() -> OfflineGeocoder:
+    """One per process: it holds nothing but geopy's HTTP adapter (an SSL context, ~40 ms to
+    build), which it never uses."""
     return OfflineGeocoder()
 
 

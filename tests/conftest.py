@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -119,7 +120,11 @@ def clean_db(engine: Engine) -> Iterator[Engine]:
 def settings(database_url: str, tmp_path: Path, clean_db: Engine) -> Settings:
     """The test store; no rate limit (tests call faster than any client; TestRateLimit
     turns it on)."""
-    return Settings(database_url=database_url, index_dir=str(tmp_path / "index"), rate_limit="off")
+    return _test_settings(database_url, tmp_path)
+
+
+def _test_settings(database_url: str, directory: Path) -> Settings:
+    return Settings(database_url=database_url, index_dir=str(directory / "index"), rate_limit="off")
 
 
 @pytest.fixture
@@ -135,9 +140,30 @@ def app(settings: Settings, clock: Clock) -> FastAPI:
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
     """The running app, called with an admin key (every route admits admins)."""
+    with _admin_client(app) as test_client:
+        yield test_client
+
+
+@contextmanager
+def _admin_client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         test_client.headers.update(bearer(make_key(app, role=Role.ADMIN, name="test-admin")))
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def module_client(
+    engine: Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """One running app (admin key) for a whole module whose tests each make the rows they
+    need and tolerate the others' (no test in it may use the per-test `client`); the store
+    is emptied after the module. Starting an app per test is most of a small test's time."""
+    app = create_app(_test_settings(database_url, tmp_path_factory.mktemp("module")))
+    try:
+        with _admin_client(app) as test_client:
+            yield test_client
+    finally:
+        _empty(engine)
 
 
 ClientAs = Callable[..., TestClient]

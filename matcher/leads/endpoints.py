@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy.orm import Session
 
 from core.access.deps import CurrentPrincipal, Principal, Role, allow, require_own
-from core.deps import NowDep, SessionDep, SettingsDep
+from core.deps import IdCursor, NowDep, SessionDep, SettingsDep
 from core.errors import NotFound
 from matcher.leads import idempotency, ranking, service
 from matcher.leads.deps import RetrievalDep
@@ -92,7 +92,7 @@ def list_leads(
         Literal["won", "lost"] | None, Query(description="Only leads closed with this outcome")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(pattern=r"^[1-9][0-9]{0,18}$")] = None,
+    cursor: IdCursor = None,
 ) -> LeadPage:
     """Leads newest first; a partner key lists only the leads offered to or accepted by it."""
     if principal.role is Role.PARTNER:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from core.access.deps import Role, allow
-from core.deps import NowDep, SessionDep
+from core.deps import IdCursor, NowDep, SessionDep
 from matcher.notifications import service
 from matcher.notifications.schemas import (
     DeliveryPage,
@@ -32,7 +32,6 @@ webhooks_router = APIRouter(
 MANAGERS = allow(Role.ADMIN, Role.MANAGER)
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 OptionalId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
-Cursor = Annotated[str | None, Query(pattern=r"^[1-9][0-9]{0,18}$")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
@@ -43,7 +42,7 @@ def list_events(
     lead_id: OptionalId = None,
     partner_id: OptionalId = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: IdCursor = None,
 ) -> EventPage:
     """Events newest first, each with its deliveries' status and attempts."""
     return service.list_events(
@@ -57,7 +56,7 @@ def list_deliveries(
     status: Annotated[DeliveryStatus | None, Query(description="pending, sent or dead")] = None,
     channel: Annotated[str | None, Query(pattern=r"^(email|webhook)$")] = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: IdCursor = None,
 ) -> DeliveryPage:
     """Deliveries newest first: status, attempts, next attempt, last error."""
     rows, next_cursor = service.list_deliveries(

@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from api.app import create_app
+from api.contract import query_names
+from core.access.deps import routes_of
 from core.access.models import Role
 from core.settings import Settings
 from tests.conftest import ClientAs, Clock
@@ -54,6 +56,17 @@ class TestTheDocument:
         for status in statuses:
             schema = responses[str(status)]["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}
+
+    def test_the_query_check_admits_exactly_the_documented_query_parameters(
+        self, app: FastAPI
+    ) -> None:
+        document = app.openapi()["paths"]
+        for route in routes_of(app):
+            if route.path in document:
+                for method in (route.methods or set()) - {"HEAD"}:
+                    parameters = document[route.path][method.lower()].get("parameters", [])
+                    listed = {p["name"] for p in parameters if p["in"] == "query"}
+                    assert query_names(route) == listed, f"{method} {route.path}"
 
     def test_a_public_search_is_never_forbidden_and_a_probe_never_unauthorized(
         self, app: FastAPI

@@ -76,6 +76,8 @@ def test_no_input_causes_a_server_error(
     def call(case: schemathesis.Case) -> None:
         if not all(str(value).isascii() for value in (case.headers or {}).values()):
             return  # HTTP cannot carry such a header; no client sends it
+        if any(isinstance(value, dict) for value in (case.query or {}).values()):
+            return  # a query string has no objects: one goes out as other parameters or none
         case.call_and_validate(checks=checks)
 
     call()

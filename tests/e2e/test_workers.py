@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -12,7 +13,9 @@ import pytest
 
 from bench.server import Server
 from tests.e2e.conftest import ServerFactory, client
+from tests.e2e.stores import Store
 from tests.factories import partner_payload
+from tests.indexing.factories import add_partner
 
 POLL_SECONDS = 5  # long enough to find the other worker before it catches up
 CONNECTIONS = 16
@@ -20,7 +23,9 @@ ROUNDS = 5
 
 
 @pytest.fixture
-def two_workers(start_server: ServerFactory) -> Server:
+def two_workers(start_server: ServerFactory, store: Store) -> Server:
+    """Two workers on a store with a partner (an empty store has no snapshot to share)."""
+    add_partner(store.engine, name="Warm-up Consulting GmbH", now=datetime.now(UTC))
     return start_server(workers=2, index_poll_seconds=POLL_SECONDS)
 
 

@@ -203,13 +203,24 @@ class World:
 
 
 @pytest.fixture
-def world(client: TestClient) -> World:
-    """Partners A and B, and a key (or none, or a bad one) for every kind of caller."""
-    app: FastAPI = client.app  # type: ignore[assignment]
-    own = create_partner(client, name="Partner A")["id"]
-    other = create_partner(client, name="Partner B")["id"]
+def app(module_client: TestClient) -> FastAPI:
+    """One app for the module; every test makes its own world in it."""
+    return module_client.app  # type: ignore[return-value]
+
+
+@pytest.fixture
+def anonymous_client(app: FastAPI) -> TestClient:
+    return TestClient(app)
+
+
+@pytest.fixture
+def world(module_client: TestClient, app: FastAPI) -> World:
+    """Partners A and B, and a key (or none, or a bad one) for every kind of caller; new for
+    each test, so what one test deletes or revokes another never meets."""
+    own = create_partner(module_client, name="Partner A")["id"]
+    other = create_partner(module_client, name="Partner B")["id"]
     revoked = make_key(app, role=Role.MANAGER)
-    client.post(f"/v1/keys/{revoked.key.id}/revoke").raise_for_status()
+    module_client.post(f"/v1/keys/{revoked.key.id}/revoke").raise_for_status()
     keys = {
         Caller.ADMIN: make_key(app, role=Role.ADMIN),
         Caller.MANAGER: make_key(app, role=Role.MANAGER),

@@ -46,6 +46,7 @@ class TestManagerList:
             ({"outcome": "maybe"}, "outcome"),
             ({"status": "lost"}, "status.0"),
             ({"cursor": "abc"}, "cursor"),
+            ({"cursor": "9300000000000000000"}, "cursor"),  # beyond a 64-bit id (was a 500)
             ({"limit": 0}, "limit"),
         ):
             response = client.get("/v1/leads", params=params)
