@@ -20,6 +20,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.types import ASGIApp, Receive, Scope, Send
 from hypothesis import HealthCheck, given, settings
 from schemathesis.auths import AuthStorage
 from schemathesis.checks import CHECKS, load_all_checks
@@ -44,17 +45,38 @@ def _ndjson(_ctx: object, value: object) -> bytes:
     return value.encode() if isinstance(value, str) else json.dumps(value).encode()
 
 
+# The document of every test's app: built once (generating it takes longer than a test).
+DOCUMENT = create_app(Settings(database_url="sqlite://")).openapi()
+
+
 def _cases() -> list[tuple[str, schemathesis.GenerationMode]]:
     """Every operation with valid inputs; those that take any input with invalid ones too."""
-    schema = create_app(Settings(database_url="sqlite://")).openapi()
     cases = []
-    for path, item in schema["paths"].items():
+    for path, item in DOCUMENT["paths"].items():
         for method, operation in item.items():
             name = f"{method.upper()} {path}"
             cases.append((name, schemathesis.GenerationMode.POSITIVE))
             if operation.get("parameters") or operation.get("requestBody"):
                 cases.append((name, schemathesis.GenerationMode.NEGATIVE))
     return sorted(cases)
+
+
+def _without_lifespan(app: FastAPI) -> ASGIApp:
+    """The app, started once by the `client` fixture: schemathesis would start its lifespan
+    a second time and keep it running for the rest of the process (an index, a sweeper and a
+    notifier more per test)."""
+
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+        while True:
+            phase = (await receive())["type"].rsplit(".", 1)[-1]  # startup or shutdown
+            await send({"type": f"lifespan.{phase}.complete"})
+            if phase == "shutdown":
+                return
+
+    return serve
 
 
 @pytest.mark.parametrize(("operation", "mode"), _cases(), ids=lambda v: getattr(v, "value", v))
@@ -64,8 +86,8 @@ def test_no_input_causes_a_server_error(
     create_partner(client, external_id="FUZZ-1")  # id-based routes also meet a real row
     method, path = operation.split(" ", 1)
 
-    schema = schemathesis.openapi.from_dict(app.openapi())
-    schema.app = app  # called in-process; the client fixture has run the app's lifespan
+    schema = schemathesis.openapi.from_dict(DOCUMENT)
+    schema.app = _without_lifespan(app)  # called in-process
     keys = AuthStorage()
     keys.auth()(_admin_key(client.headers["Authorization"]))  # left out where a case omits it
     strategy = schema[path][method].as_strategy(mode, auth_storage=keys)
