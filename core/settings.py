@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     lead_reminder_hours: float = Field(default=12, gt=0, le=24 * 90)  # before accept_by
     reservation_warning_days: float = Field(default=7, gt=0, le=365)  # before it ends
     notify_poll_seconds: float = Field(default=1, gt=0, le=3600)
+    # How often the day-granular events (profile.due/stale, reservation.expiring) are
+    # computed: a pass reads every flagged partner (100,000 partners: ~1.8 s of CPU).
+    notify_schedule_seconds: float = Field(default=900, gt=0, le=86_400)
     notify_batch_size: int = Field(default=50, ge=1, le=10_000)
     notify_concurrency: int = Field(default=8, ge=1, le=256)  # sends in flight per worker
     notify_lease_seconds: float = Field(default=60, gt=0, le=3600)  # a claim's lifetime

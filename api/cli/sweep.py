@@ -43,17 +43,20 @@ def notify(
     ] = False,
 ) -> None:
     """Deliver notifications (e-mail, webhooks) as a process of its own; several may run on
-    one store. Also writes the time-based events (SLA expiry and reminders, profile and
-    reservation reminders) every sweep_interval_seconds. Stop it with Ctrl-C or SIGTERM."""
+    one store. Also writes the time-based events: SLA expiry and reminders every
+    sweep_interval_seconds, profile and reservation reminders every notify_schedule_seconds.
+    Stop it with Ctrl-C or SIGTERM."""
     settings = Settings()
     with runtime(settings, with_index=False) as opened:
         worker = Worker(sessions=opened.sessions, settings=settings, clock=_utc_now)
         try:
-            scheduled = float("-inf")
+            swept = scheduled = float("-inf")
             while True:
-                if time.monotonic() - scheduled >= settings.sweep_interval_seconds:
-                    scheduled = time.monotonic()
+                if time.monotonic() - swept >= settings.sweep_interval_seconds:
+                    swept = time.monotonic()
                     sweep_offers(opened.sessions, settings=settings, now=_utc_now())
+                if time.monotonic() - scheduled >= settings.notify_schedule_seconds:
+                    scheduled = time.monotonic()
                     schedule(opened.sessions, settings=settings, now=_utc_now())
                 report = run_until_idle(worker)
                 if once:

@@ -21,8 +21,10 @@ import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import joblib
+import numpy as np
 from filelock import FileLock
 
 from indexing.embedded.state import IndexState
@@ -76,7 +78,7 @@ def load(directory: Path) -> Snapshot | None:
                 raise SnapshotDamaged(f"format {manifest.get('format')} != {FORMAT_VERSION}")
             if _digest(data_path) != manifest.get("sha256"):
                 raise SnapshotDamaged("checksum mismatch")
-            snapshot = joblib.load(data_path, mmap_mode="r")
+            snapshot = _plain_arrays(joblib.load(data_path, mmap_mode="r"), seen=set())
         except (OSError, ValueError, EOFError, pickle.UnpicklingError, KeyError) as exc:
             raise SnapshotDamaged(str(exc)) from exc
         except (AttributeError, ImportError, TypeError) as exc:  # names this code lacks
@@ -84,6 +86,29 @@ def load(directory: Path) -> Snapshot | None:
     if not isinstance(snapshot, Snapshot) or snapshot.position.last_seq != manifest.get("last_seq"):
         raise SnapshotDamaged("unexpected content")
     return snapshot
+
+
+def _plain_arrays(value: Any, *, seen: set[int]) -> Any:
+    """`value` with each np.memmap inside it replaced by a plain ndarray view of the same
+    mapped pages. The memmap subclass runs Python code for every slice and every array derived
+    from it (`__array_finalize__`), which took 45% of a search's time on a mapped snapshot."""
+    if isinstance(value, np.memmap):
+        return value.view(np.ndarray)
+    if isinstance(value, np.ndarray | str | bytes | int | float | type | None) or id(value) in seen:
+        return value
+    seen.add(id(value))
+    if isinstance(value, list):
+        value[:] = [_plain_arrays(item, seen=seen) for item in value]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _plain_arrays(item, seen=seen)
+    elif isinstance(value, tuple):
+        items = [_plain_arrays(item, seen=seen) for item in value]
+        return value._make(items) if hasattr(value, "_make") else tuple(items)
+    elif hasattr(value, "__dict__"):
+        for name, item in vars(value).items():
+            object.__setattr__(value, name, _plain_arrays(item, seen=seen))
+    return value
 
 
 def _digest(path: Path) -> str:

@@ -7,9 +7,11 @@ lead.accepted, lead.closed, profile.due, profile.stale, reservation.expiring.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal, get_args
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,15 @@ EventKind = Literal[
     "reservation.expiring",
 ]
 KINDS: tuple[str, ...] = get_args(EventKind)
+
+
+def recorded(session: Session, occurrences: Iterable[str]) -> set[str]:
+    """Which of these occurrences already have their event (to skip writing them again)."""
+    keys = list(occurrences)
+    if not keys:
+        return set()
+    found = select(NotificationEvent.occurrence).where(NotificationEvent.occurrence.in_(keys))
+    return set(session.scalars(found))
 
 
 def emit(

@@ -262,12 +262,12 @@ async def background_notifier(app: FastAPI) -> AsyncIterator[None]:
 
 async def _deliver_forever(worker: Worker, wake: asyncio.Event, stopping: asyncio.Event) -> None:
     """Deliver as long as there is work, else wait `notify_poll_seconds`; the time-based
-    events are written every `sweep_interval_seconds` (lead reminders by the SLA sweep).
+    events are written every `notify_schedule_seconds` (lead reminders by the SLA sweep).
     Returns between rounds once `stopping` is set."""
     settings, scheduled = worker.settings, float("-inf")
     while not stopping.is_set():
         try:
-            if time.monotonic() - scheduled >= settings.sweep_interval_seconds:
+            if time.monotonic() - scheduled >= settings.notify_schedule_seconds:
                 scheduled = time.monotonic()
                 await run_in_threadpool(
                     schedule, worker.sessions, settings=settings, now=worker.clock()

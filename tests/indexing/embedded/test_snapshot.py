@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import Engine, delete
 
+from indexing.embedded import snapshot
 from indexing.protocol import SearchQuery
 from profiles.models import Partner
 from tests.indexing.embedded.conftest import IndexFactory
@@ -39,6 +42,20 @@ class TestRestart:
         restarted = open_index(snapshot_dir=snapshots)
         assert found(restarted, q="snapshot") == {partner}
         assert restarted.stats().last_seq == first.stats().last_seq
+
+    def test_a_loaded_snapshot_is_mapped_as_plain_arrays(
+        self, store: Engine, open_index: IndexFactory, snapshots: Path, now: datetime
+    ) -> None:
+        """Shared pages of the file (one copy for every worker), without numpy's memmap
+        subclass, whose Python hooks took 45% of a search's time."""
+        add_partner(store, name="Mapped Partner", now=now)
+        open_index(snapshot_dir=snapshots).close()
+        loaded = snapshot.load(snapshots)
+        assert loaded is not None
+        lat = loaded.state.main.offices.lat
+        assert type(lat) is np.ndarray and not lat.flags.owndata and not lat.flags.writeable
+        assert isinstance(lat.base, mmap.mmap) or isinstance(lat.base.base, mmap.mmap)
+        assert type(loaded.state.main.text.by_partner.data) is np.ndarray
 
     def test_an_outdated_snapshot_is_caught_up(
         self, store: Engine, open_index: IndexFactory, snapshots: Path, now: datetime

@@ -3,7 +3,12 @@ expiring reservations; each happening is one event however often the step runs."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from bench.receivers import SmtpServer
 from matcher.notifications.schedule import schedule
@@ -12,6 +17,22 @@ from tests.conftest import Clock
 from tests.matcher.factories import create_account, in_days, post_lead, reserve, sweep_now
 from tests.matcher.notifications.conftest import MANAGER
 from tests.matcher.notifications.factories import kinds_of, partner_with_contacts
+
+
+@contextmanager
+def _statements(client: TestClient) -> Iterator[list[str]]:
+    """The SQL statements the store executes inside the block."""
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    executed: list[str] = []
+
+    def record(*args: Any) -> None:
+        executed.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield executed
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def run_schedule(client: TestClient) -> int:
@@ -53,6 +74,11 @@ class TestProfileReminders:
         clock.advance(days=6)
         assert run_schedule(client) == 1  # a week after it became due
         assert kinds_of(client, partner_id=partner) == ["profile.due", "profile.due"]
+        with _statements(client) as executed:
+            assert run_schedule(client) == 0
+        assert not [s for s in executed if s.lstrip().upper().startswith("INSERT")], (
+            "a pass that finds every event recorded must not write (SQLite's write lock)"
+        )
 
         run_until_idle(worker)
         mails = smtp.mailbox.to("profile@dusty.example")
