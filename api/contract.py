@@ -146,7 +146,7 @@ def query_names(route: APIRoute | RouteContext) -> frozenset[str]:
     return frozenset(f.alias for f in fields if isinstance(f.field_info, Query))
 
 
-def _check_query(request: Request) -> None:
+async def _check_query(request: Request) -> None:
     route = request.scope["route"]
     known: dict[int, frozenset[str]] = request.app.state.documented_query
     if id(route) not in known:

@@ -1,4 +1,8 @@
-"""Typed request dependencies: the session (commit on success), settings, clock, geocoder."""
+"""Typed request dependencies: the session (commit on success), settings, clock, geocoder.
+
+A dependency that does no I/O is `async def`, here and in the domains: FastAPI runs a plain
+`def` dependency in a worker thread, and those hops (nine per directory search) cost more
+under load than the work they carried."""
 
 from __future__ import annotations
 
@@ -45,16 +49,16 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
 
 
-def get_geocoder(request: Request) -> Geocoder:
+async def get_geocoder(request: Request) -> Geocoder:
     return request.app.state.geocoder
 
 
@@ -64,7 +68,7 @@ NowDep = Annotated[datetime, Depends(get_now)]
 GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]
 
 
-def get_if_match(
+async def get_if_match(
     raw: Annotated[
         str | None,
         Header(

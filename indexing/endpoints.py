@@ -16,7 +16,7 @@ from indexing.schemas import SearchPage
 router = APIRouter(prefix="/v1/partners", tags=["search"])
 
 
-def get_index(request: Request) -> PartnerIndex:
+async def get_index(request: Request) -> PartnerIndex:
     index: PartnerIndex = request.app.state.index
     return index
 

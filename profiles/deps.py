@@ -10,7 +10,7 @@ from core.settings import Settings
 from profiles.freshness import FreshnessPolicy
 
 
-def get_freshness_policy(request: Request) -> FreshnessPolicy:
+async def get_freshness_policy(request: Request) -> FreshnessPolicy:
     settings: Settings = request.app.state.settings
     return FreshnessPolicy(
         due_after_days=settings.due_after_days, stale_after_days=settings.stale_after_days

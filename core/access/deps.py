@@ -113,7 +113,7 @@ class AccessRule:
     roles: frozenset[Role]
     own: str | None = None
 
-    def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
+    async def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
         if principal.role not in self.roles:
             if principal.role is Role.PUBLIC:
                 raise Unauthorized("this endpoint needs an API key")

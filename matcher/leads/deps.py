@@ -11,7 +11,7 @@ from indexing.endpoints import IndexDep
 from matcher.leads.ranking import Retrieval
 
 
-def get_retrieval(index: IndexDep, geocoder: GeocoderDep, settings: SettingsDep) -> Retrieval:
+async def get_retrieval(index: IndexDep, geocoder: GeocoderDep, settings: SettingsDep) -> Retrieval:
     """This process's index and geocoder, and the configured territory tolerance."""
     return Retrieval(index, geocoder, settings.lead_radius_tolerance_km)
 
