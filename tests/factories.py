@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.testclient import TestClient
+import httpx
 
 
 def location(
@@ -56,7 +56,8 @@ def partner_payload(**overrides: Any) -> dict[str, Any]:
     return payload
 
 
-def create_partner(client: TestClient, **overrides: Any) -> dict[str, Any]:
+def create_partner(client: httpx.Client, **overrides: Any) -> dict[str, Any]:
+    """Created through the API: the app's TestClient or an httpx client of a real server."""
     response = client.post("/v1/partners", json=partner_payload(**overrides))
     assert response.status_code == 201, response.text
     return response.json()

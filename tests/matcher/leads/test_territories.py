@@ -13,7 +13,7 @@ import pytest
 from geopy.distance import geodesic
 from sqlalchemy import Engine
 
-from tests.factories import location, partner_payload
+from tests.factories import create_partner, location, partner_payload
 from tests.matcher.factories import lead_payload
 from tests.matcher.served import served, wait_indexed
 
@@ -36,9 +36,7 @@ def lead_at(km: float, **fields: Any) -> dict[str, Any]:
 
 def add_partner(client: httpx.Client, **overrides: Any) -> int:
     office = location(service_radius_km=RADIUS_KM)
-    response = client.post("/v1/partners", json=partner_payload(locations=[office], **overrides))
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
+    return int(create_partner(client, locations=[office], **overrides)["id"])
 
 
 def route(client: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
