@@ -48,8 +48,11 @@ _Row = TypeVar("_Row", bound=Base)
 def make_engine(url: str) -> Engine:
     """Engine tuned per backend: SQLite in WAL mode with a busy timeout so writers queue."""
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20
+        engine = create_engine(  # overflow: a checkout never waits (searches read on the loop)
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=20,
+            max_overflow=100,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -64,6 +64,17 @@ class Settings(BaseSettings):
     notify_in_serve: bool = True  # run the delivery worker inside `serve`
 
     @property
+    def in_process(self) -> bool:
+        """Whether the store, the search index and the geocoder all live in this process (a
+        SQLite file, the embedded index, the offline gazetteer): then nothing a search does
+        waits on a network (see core.deps.in_process_or_thread)."""
+        return (
+            self.database_url.startswith("sqlite")
+            and self.search_backend == "embedded"
+            and self.geocoder == "offline"
+        )
+
+    @property
     def manager_addresses(self) -> list[str]:
         return [a.strip() for a in self.manager_emails.split(",") if a.strip()]
 

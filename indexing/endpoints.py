@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from core.access.deps import CurrentPrincipal, Role, allow
-from core.deps import GeocoderDep, NowDep, SessionDep
+from core.database import transaction
+from core.deps import GeocoderDep, NowDep, in_process_or_thread
 from indexing import service
 from indexing.protocol import PartnerIndex
 from indexing.schemas import SearchPage
@@ -33,9 +34,8 @@ STALE_READERS = frozenset({Role.ADMIN, Role.MANAGER})
     response_model=SearchPage,
     dependencies=[allow(Role.ADMIN, Role.MANAGER, Role.PARTNER, Role.PUBLIC)],
 )
-def search_partners(
+async def search_partners(
     request: Request,
-    session: SessionDep,
     index: IndexDep,
     geocoder: GeocoderDep,
     now: NowDep,
@@ -81,8 +81,14 @@ def search_partners(
         limit=limit,
         cursor=cursor,
     )
-    search = service.build_query(session, params, geocoder=geocoder, now=now)
-    page = service.search_directory(session, index, search, views=request.app.state.public_views)
+
+    def answer() -> SearchPage:
+        with transaction(request.app.state.sessionmaker) as session:  # reads only
+            search = service.build_query(session, params, geocoder=geocoder, now=now)
+            views = request.app.state.public_views
+            return service.search_directory(session, index, search, views=views)
+
+    page = await in_process_or_thread(request, answer)
     if principal.role in STALE_READERS:
         return page
     public = page.model_dump(mode="json", exclude={"items": {"__all__": {"freshness"}}})

@@ -30,17 +30,20 @@ How to protect a route::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import RouteContext, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.access import service
-from core.access.models import Role
+from core.access.models import ApiKey, Role
 from core.database import transaction
-from core.deps import NowDep
+from core.deps import NowDep, in_process_or_thread
 from core.errors import Forbidden, NotFound, PartnerMatchError, Unauthorized
 
 __all__ = [
@@ -84,23 +87,36 @@ class Principal:
 PUBLIC = Principal(role=Role.PUBLIC)
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     now: NowDep,
 ) -> Principal:
     """Resolve the bearer key with one indexed lookup per request, so a revocation holds at once.
 
-    Runs in its own short transaction: the throttled last_used_at write never holds a lock
-    for the length of the request.
+    The lookup is a read of its own (on the event loop for an in-process store); the
+    throttled last_used_at write always runs in a worker thread, in a short transaction of its
+    own, so a writer holding SQLite's lock never stalls the loop.
     """
     if credentials is None:
         if "authorization" in request.headers:
             raise Unauthorized("send the API key as `Authorization: Bearer <key>`")
         return PUBLIC
-    with transaction(request.app.state.sessionmaker) as session:
-        key = service.authenticate(session, credentials.credentials, now=now)
+    sessions = request.app.state.sessionmaker
+
+    def lookup() -> ApiKey:
+        with transaction(sessions) as session:
+            return service.live_key(session, credentials.credentials)
+
+    key = await in_process_or_thread(request, lookup)
+    if service.touch_due(key, now=now):
+        await run_in_threadpool(_touch, sessions, key, now)
     return Principal(role=Role(key.role), key_id=key.id, partner_id=key.partner_id)
+
+
+def _touch(sessions: sessionmaker[Session], key: ApiKey, now: datetime) -> None:
+    with transaction(sessions) as session:
+        service.touch(session, key, now=now)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -59,7 +59,15 @@ def issue_key(
 
 
 def authenticate(session: Session, secret: str, *, now: datetime) -> ApiKey:
-    """The live key behind `secret`; Unauthorized when it is unknown or revoked."""
+    """The live key behind `secret`, its last use recorded (at most once a minute)."""
+    key = live_key(session, secret)
+    if touch_due(key, now=now):
+        touch(session, key, now=now)
+    return key
+
+
+def live_key(session: Session, secret: str) -> ApiKey:
+    """The key behind `secret` (a read only); Unauthorized when it is unknown or revoked."""
     if not secret.startswith(KEY_PREFIX) or len(secret) > _MAX_KEY_LENGTH:
         raise Unauthorized("unknown API key")
     digest = hash_secret(secret)
@@ -68,9 +76,16 @@ def authenticate(session: Session, secret: str, *, now: datetime) -> ApiKey:
         raise Unauthorized("unknown API key")
     if key.revoked_at is not None:
         raise Unauthorized("this API key has been revoked")
-    if key.last_used_at is None or now - key.last_used_at >= TOUCH_INTERVAL:
-        repository.touch_key(session, key.id, now=now, not_since=now - TOUCH_INTERVAL)
     return key
+
+
+def touch_due(key: ApiKey, *, now: datetime) -> bool:
+    return key.last_used_at is None or now - key.last_used_at >= TOUCH_INTERVAL
+
+
+def touch(session: Session, key: ApiKey, *, now: datetime) -> None:
+    """Record a use; a no-op when another request recorded one within the minute."""
+    repository.touch_key(session, key.id, now=now, not_since=now - TOUCH_INTERVAL)
 
 
 def list_keys(session: Session) -> Sequence[ApiKey]:

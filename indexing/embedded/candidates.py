@@ -94,10 +94,7 @@ def candidates(state: IndexState, query: LeadQuery, *, policy: FreshnessPolicy) 
     lats = np.concatenate([f.office_lat for f in found])[order]
     lons = np.concatenate([f.office_lon for f in found])[order]
     chosen = {f.name: column(f.name) for f in fields(Candidates) if f.name != _OUT_OF_RANGE}
-    chosen["distance_km"] = np.asarray(
-        [geodesic_km(query.location, point) for point in zip(lats, lons, strict=True)],
-        dtype=np.float64,
-    )
+    chosen["distance_km"] = geodesic_km(query.location, lats, lons)
     chosen["excluded_out_of_range"] = np.unique(
         np.concatenate([f.features.excluded_out_of_range for f in found])
     )

@@ -156,8 +156,9 @@ def _hits(
         if plan.near is not None:
             offices = matched.office[local]
             lats, lons = segment.offices.lat[offices], segment.offices.lon[offices]
-            for i, lat, lon in zip(on_page.tolist(), lats.tolist(), lons.tolist(), strict=True):
-                distance[i] = geodesic_km(plan.near, (lat, lon))
+            kms = geodesic_km(plan.near, lats, lons).tolist()
+            for i, km in zip(on_page.tolist(), kms, strict=True):
+                distance[i] = km
     return [
         SearchHit(
             partner_id=int(combined.ids[i]),

@@ -210,8 +210,9 @@ class OpenSearchIndex:
         order = np.lexsort((features.partner_ids, -coarse))[: query.max_candidates]
         taken = {f.name: getattr(features, f.name)[order] for f in dataclasses.fields(Candidates)
                  if f.name != "excluded_out_of_range"}  # fmt: skip
-        taken["distance_km"] = np.array(
-            [geodesic_km(query.location, offices[i][2]) for i in order.tolist()], dtype=np.float64
+        points = [offices[i][2] for i in order.tolist()]
+        taken["distance_km"] = geodesic_km(
+            query.location, [lat for lat, _ in points], [lon for _, lon in points]
         )
         # The server's arc distance and ours may disagree right at the edge: ours decides.
         beyond_reach = (
@@ -263,7 +264,9 @@ class OpenSearchIndex:
             distance = None
             if query.near is not None:
                 office = parse.nearest_office(hit["_source"], query.near, radius_km=query.radius_km)
-                distance = geodesic_km(query.near, office[2]) if office else None
+                if office is not None:
+                    (lat, lon) = office[2]
+                    distance = float(geodesic_km(query.near, [lat], [lon])[0])
             items.append(
                 SearchHit(
                     partner_id=int(hit["_id"]),
