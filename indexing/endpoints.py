@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from core.access.deps import CurrentPrincipal, Role, allow
 from core.database import transaction
@@ -62,7 +62,7 @@ async def search_partners(
     sort: Annotated[Literal["relevance", "distance"], Query()] = "relevance",
     limit: int = 20,
     cursor: str | None = None,
-) -> SearchPage | JSONResponse:
+) -> SearchPage | Response:
     """Directory search. Staff (manager and admin keys) also see each partner's freshness;
     for everyone else results are the public view, which leaves it out."""
     params = service.SearchParams(
@@ -91,5 +91,5 @@ async def search_partners(
     page = await in_process_or_thread(request, answer)
     if principal.role in STALE_READERS:
         return page
-    public = page.model_dump(mode="json", exclude={"items": {"__all__": {"freshness"}}})
-    return JSONResponse(public)
+    public = page.model_dump_json(exclude={"items": {"__all__": {"freshness"}}})
+    return Response(public, media_type="application/json")

@@ -198,12 +198,14 @@ def _public(partner: Partner, *, today: date) -> PartnerPublic:
 
 
 def _item(profile: PartnerPublic, hit: SearchHit) -> SearchItem:
-    return SearchItem(
+    """Assembled without validating again what the view and the index already hold (a page's
+    twenty validations were a tenth of a search's time)."""
+    return SearchItem.model_construct(
         **dict(profile),
         score=round(hit.score, 6),
         distance_km=None if hit.distance_km is None else round(hit.distance_km, 3),
-        freshness=FreshnessRead(
-            status=STATUS_NAMES[hit.freshness],  # type: ignore[arg-type]
+        freshness=FreshnessRead.model_construct(
+            status=STATUS_NAMES[hit.freshness],
             reasons=reason_names(hit.freshness_reasons),
         ),
     )
