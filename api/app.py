@@ -18,8 +18,10 @@ from api.metrics import install_metrics
 from api.pages.install import install_pages
 from api.ratelimit import RateLimitMiddleware
 from api.runtime import runtime
+from core.database import transaction
 from core.settings import Settings
 from indexing import endpoints as search_endpoints
+from indexing import service as search_service
 from indexing.public_views import PublicViews
 from matcher.endpoints import router as matcher_router
 from matcher.leads.sweep import background_sweeper
@@ -48,6 +50,11 @@ def create_app(
             app.state.index = opened.index
             app.state.public_views = PublicViews()
             opened.index.subscribe(app.state.public_views.forget)
+            if settings.in_process:  # an online geocoder is not asked anything at start
+                with transaction(opened.sessions) as session:
+                    search_service.warm_up(
+                        session, opened.index, geocoder=opened.geocoder, now=clock()
+                    )
             async with background_sweeper(app), background_notifier(app):
                 yield
 

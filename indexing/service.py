@@ -209,3 +209,19 @@ def _item(profile: PartnerPublic, hit: SearchHit) -> SearchItem:
             reasons=reason_names(hit.freshness_reasons),
         ),
     )
+
+
+# One of each kind of directory search: text, a place with and without a radius, distance order.
+_WARM_UPS = (
+    SearchParams(q="cloud", near="Berlin"),
+    SearchParams(near="48.85,2.35", radius_km=200, sort="distance"),
+    SearchParams(country="DE"),
+)
+
+
+def warm_up(session: Session, index: PartnerIndex, *, geocoder: Geocoder, now: datetime) -> None:
+    """Run each kind of search once, answers discarded: the first of each paid ~50-130 ms of
+    one-off set-up (lazily built structures, compiled SQL), which a server started under load
+    turned into a second of queueing. `serve` calls this before it says it is ready."""
+    for params in _WARM_UPS:
+        search_directory(session, index, build_query(session, params, geocoder=geocoder, now=now))
