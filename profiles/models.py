@@ -52,6 +52,11 @@ class Partner(Base):
         cascade="all, delete-orphan", order_by="Certification.position", lazy="selectin"
     )
 
+    @property
+    def capacity(self) -> dict[str, int]:
+        """The API groups capacity settings under one object."""
+        return {"max_open_leads": self.max_open_leads}
+
     # Optimistic concurrency: every UPDATE/DELETE carries "WHERE version = <loaded version>".
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads a dict)
 

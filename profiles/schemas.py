@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -14,6 +15,7 @@ from pydantic import (
     EmailStr,
     Field,
     HttpUrl,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -245,12 +247,58 @@ class PartnerUpdate(Strict):
         return self
 
 
+class SkillRead(BaseModel):
+    """A stored skill as stored: its name was made canonical when it was written."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    level: int
+    verified: bool
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """What a stored row does not hold but its view shows: the day of the response and the
+    freshness the policy found (`PartnerRead.model_validate(row, context=ReadContext(...))`)."""
+
+    today: date
+    freshness: FreshnessRead
+
+
+def _context(info: ValidationInfo) -> ReadContext | None:
+    """The context of a stored row's reading; None when a view is validated again."""
+    return info.context if isinstance(info.context, ReadContext) else None
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default")
+
+
+# Fields the ReadContext decides: always in a response, so the document lists them as required.
+_DECIDED_WHEN_READ = ConfigDict(
+    from_attributes=True, json_schema_serialization_defaults_required=True
+)
+
+
 class CertificationRead(BaseModel):
+    model_config = _DECIDED_WHEN_READ
+
     name: str
     issuer: str | None
     earned_at: date
     expires_at: date | None
-    active: bool
+    active: bool = Field(
+        default=False,
+        description="not expired on the day of the response",
+        json_schema_extra=_without_default,
+    )
+
+    @model_validator(mode="after")
+    def _active_on_the_day(self, info: ValidationInfo) -> CertificationRead:
+        if context := _context(info):
+            self.active = self.expires_at is None or self.expires_at >= context.today
+        return self
 
 
 class FreshnessRead(BaseModel):
@@ -259,6 +307,8 @@ class FreshnessRead(BaseModel):
 
 
 class PartnerRead(BaseModel):
+    model_config = _DECIDED_WHEN_READ
+
     id: int
     external_id: str | None
     name: str
@@ -266,7 +316,7 @@ class PartnerRead(BaseModel):
     website: str | None
     tier: Tier
     locations: list[LocationRead]
-    skills: list[Skill]
+    skills: list[SkillRead]
     certifications: list[CertificationRead]
     industries: list[str]
     products: list[str]
@@ -278,7 +328,17 @@ class PartnerRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
-    freshness: FreshnessRead
+    freshness: FreshnessRead = Field(
+        default=FreshnessRead(status="stale", reasons=[]),
+        description="what the freshness policy finds on the day of the response",
+        json_schema_extra=_without_default,
+    )
+
+    @model_validator(mode="after")
+    def _found_by_the_policy(self, info: ValidationInfo) -> PartnerRead:
+        if context := _context(info):
+            self.freshness = context.freshness
+        return self
 
 
 class CertificationPublic(BaseModel):
@@ -298,7 +358,7 @@ class PartnerPublic(BaseModel):
     website: str | None
     tier: Tier
     locations: list[LocationRead]
-    skills: list[Skill]
+    skills: list[SkillRead]
     certifications: list[CertificationPublic]
     industries: list[str]
     products: list[str]
@@ -327,41 +387,8 @@ class ImportReport(BaseModel):
 
 def partner_read(partner: PartnerRow, *, freshness: FreshnessRead, today: date) -> PartnerRead:
     """The API view of a stored partner; `today` decides which certifications are active."""
-    return PartnerRead(
-        id=partner.id,
-        external_id=partner.external_id,
-        name=partner.name,
-        description=partner.description,
-        website=partner.website,
-        tier=partner.tier,  # type: ignore[arg-type]
-        locations=[
-            LocationRead.model_validate(loc, from_attributes=True) for loc in partner.locations
-        ],
-        skills=[
-            Skill.model_construct(name=s.name, level=s.level, verified=s.verified)
-            for s in partner.skills
-        ],
-        certifications=[
-            CertificationRead(
-                name=c.name,
-                issuer=c.issuer,
-                earned_at=c.earned_at,
-                expires_at=c.expires_at,
-                active=c.expires_at is None or c.expires_at >= today,
-            )
-            for c in partner.certifications
-        ],
-        industries=partner.industries,
-        products=partner.products,
-        languages=partner.languages,
-        capacity=Capacity(max_open_leads=partner.max_open_leads),
-        contacts=[Contact.model_validate(contact) for contact in partner.contacts or []],
-        profile_updated_at=partner.profile_updated_at,
-        attested_at=partner.attested_at,
-        created_at=partner.created_at,
-        updated_at=partner.updated_at,
-        version=partner.version,
-        freshness=freshness,
+    return PartnerRead.model_validate(
+        partner, from_attributes=True, context=ReadContext(today=today, freshness=freshness)
     )
 
 
