@@ -53,7 +53,7 @@ def create_app(
             if settings.in_process:  # an online geocoder is not asked anything at start
                 with transaction(opened.sessions) as session:
                     search_service.warm_up(
-                        session, opened.index, geocoder=opened.geocoder, now=clock()
+                        session, opened.index, geocoder=opened.geocoder, now=app.state.clock()
                     )
             async with background_sweeper(app), background_notifier(app):
                 yield

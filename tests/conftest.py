@@ -4,6 +4,7 @@ is set) migrated once per run and emptied after every test, and the app over rea
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -116,15 +117,29 @@ def clean_db(engine: Engine) -> Iterator[Engine]:
     _empty(engine)
 
 
+@pytest.fixture(scope="module")
+def module_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("module")
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, clean_db: Engine) -> Settings:
+def index_dir(module_dir: Path) -> Iterator[Path]:
+    """One path for the whole module, so that its tests share apps (see `app`); what a test's
+    index wrote there is removed after it."""
+    path = module_dir / "index"
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def settings(database_url: str, index_dir: Path, clean_db: Engine) -> Settings:
     """The test store; no rate limit (tests call faster than any client; TestRateLimit
-    turns it on)."""
-    return _test_settings(database_url, tmp_path)
+    turns it on). A module may override it, best as `settings.model_copy(update=...)`."""
+    return _test_settings(database_url, index_dir)
 
 
-def _test_settings(database_url: str, directory: Path) -> Settings:
-    return Settings(database_url=database_url, index_dir=str(directory / "index"), rate_limit="off")
+def _test_settings(database_url: str, index_dir: Path) -> Settings:
+    return Settings(database_url=database_url, index_dir=str(index_dir), rate_limit="off")
 
 
 @pytest.fixture
@@ -132,9 +147,22 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(scope="module")
+def _built_apps() -> dict[str, FastAPI]:
+    return {}
+
+
 @pytest.fixture
-def app(settings: Settings, clock: Clock) -> FastAPI:
-    return create_app(settings, clock=clock)
+def app(settings: Settings, clock: Clock, _built_apps: dict[str, FastAPI]) -> FastAPI:
+    """The app of these settings, built once per module (routes, middleware, pages, the
+    document). Each test starts its lifespan anew (`client`): an index, workers and a clock of
+    its own over the store it finds emptied."""
+    key = settings.model_dump_json()
+    if key not in _built_apps:
+        _built_apps[key] = create_app(settings)
+    app = _built_apps[key]
+    app.state.clock = clock
+    return app
 
 
 @pytest.fixture
@@ -158,7 +186,7 @@ def module_client(
     """One running app (admin key) for a whole module whose tests each make the rows they
     need and tolerate the others' (no test in it may use the per-test `client`); the store
     is emptied after the module. Starting an app per test is most of a small test's time."""
-    app = create_app(_test_settings(database_url, tmp_path_factory.mktemp("module")))
+    app = create_app(_test_settings(database_url, tmp_path_factory.mktemp("module") / "index"))
     try:
         with _admin_client(app) as test_client:
             yield test_client

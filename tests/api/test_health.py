@@ -17,12 +17,10 @@ from tests.indexing.factories import add_partner
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, clean_db: Engine) -> Settings:
+def settings(settings: Settings) -> Settings:
     """The longest poll interval: the index lags behind another writer until told to catch up
     (the app's own writes are applied at once)."""
-    return Settings(
-        database_url=database_url, index_dir=str(tmp_path / "index"), index_poll_seconds=60
-    )
+    return settings.model_copy(update={"index_poll_seconds": 60})
 
 
 def write_elsewhere(store: Engine, *, name: str) -> int:

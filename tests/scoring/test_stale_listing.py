@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from core.access.models import Role
 from core.settings import Settings
@@ -143,13 +141,8 @@ class TestFiltersAndPaging:
 
 class TestThresholdsFromSettings:
     @pytest.fixture
-    def settings(self, database_url: str, tmp_path: Path, clean_db: Engine) -> Settings:
-        return Settings(
-            database_url=database_url,
-            index_dir=str(tmp_path / "index"),
-            due_after_days=10,
-            stale_after_days=20,
-        )
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"due_after_days": 10, "stale_after_days": 20})
 
     def test_the_configured_days_apply(self, client: TestClient, clock: Clock) -> None:
         partner = create_partner(client)

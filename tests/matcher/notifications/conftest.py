@@ -4,11 +4,9 @@ test runs the worker's rounds itself, on the test clock), and a portal URL for l
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine
 
 from bench.receivers import SmtpServer
 from core.settings import Settings
@@ -25,17 +23,16 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, clean_db: Engine, smtp: SmtpServer) -> Settings:
-    return Settings(
-        database_url=database_url,
-        index_dir=str(tmp_path / "index"),
-        rate_limit="off",
-        smtp_host="127.0.0.1",
-        smtp_port=smtp.port,
-        smtp_from="leads@vendor.example",
-        manager_emails=MANAGER,
-        public_url="https://prm.example.com",
-        notify_in_serve=False,
+def settings(settings: Settings, smtp: SmtpServer) -> Settings:
+    return settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp.port,
+            "smtp_from": "leads@vendor.example",
+            "manager_emails": MANAGER,
+            "public_url": "https://prm.example.com",
+            "notify_in_serve": False,
+        }
     )
 
 
