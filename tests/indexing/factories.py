@@ -1,75 +1,52 @@
-"""Typed factories writing partners straight into the store, change-log entry included
-through the log's one writer (profiles.changelog), as the profile service does (one
-transaction per write)."""
+"""Partners written straight into the store, as another process would: the rows of a
+`tests.factories.partner_payload`, with the past timestamps and raw names the API does not
+accept, and the change-log entry through the log's one writer (profiles.changelog), as the
+profile service does (one transaction per write)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from profiles import changelog
 from profiles.models import Certification, Location, Partner, PartnerSkill
-
-
-@dataclass(frozen=True)
-class Office:
-    lat: float
-    lon: float
-    country: str = "DE"
-    service_radius_km: float = 100.0
-    city: str | None = None
-
-
-MUNICH = Office(48.137, 11.575, city="Munich")
-AUGSBURG = Office(48.371, 10.898, city="Augsburg", service_radius_km=30.0)
-BERLIN = Office(52.520, 13.405, city="Berlin")
-VIENNA = Office(48.208, 16.373, country="AT", city="Vienna")
-
-
-@dataclass(frozen=True)
-class Cert:
-    name: str
-    expires_at: date | None = None
-    earned_at: date = date(2020, 1, 1)
+from tests.factories import CertificationFields, Place, SkillFields, partner_payload
 
 
 def add_partner(
     engine: Engine,
     *,
-    name: str,
     now: datetime,
-    description: str = "",
-    tier: str = "gold",
-    offices: Sequence[Office] = (MUNICH,),
-    skills: Mapping[str, int] | None = None,
-    verified: Sequence[str] = (),
-    certifications: Sequence[Cert] = (),
-    industries: Sequence[str] = (),
-    products: Sequence[str] = (),
-    languages: Sequence[str] = ("en",),
     updated_days_ago: float = 1.0,
     attested_days_ago: float | None = None,
+    **fields: Any,
 ) -> int:
-    """Insert one partner (skills default to Kubernetes level 3); returns its id."""
+    """Insert one partner of `partner_payload(**fields)`, last updated and attested that many
+    days before `now`; returns its id."""
+    body = partner_payload(**fields)
     updated = now - timedelta(days=updated_days_ago)
     partner = Partner(
-        name=name,
-        description=description,
-        tier=tier,
-        industries=list(industries),
-        products=list(products),
-        languages=list(languages),
-        max_open_leads=10,
+        external_id=body.get("external_id"),
+        name=body["name"],
+        description=body["description"],
+        website=body["website"],
+        tier=body["tier"],
+        industries=body["industries"],
+        products=body["products"],
+        languages=body["languages"],
+        contacts=body.get("contacts", []),
+        max_open_leads=body["capacity"]["max_open_leads"],
         profile_updated_at=updated,
         attested_at=None if attested_days_ago is None else now - timedelta(days=attested_days_ago),
         created_at=updated,
         updated_at=updated,
+        locations=_locations(body["locations"]),
+        skills=_skills(body["skills"]),
+        certifications=[_certification(i, cert) for i, cert in enumerate(body["certifications"])],
     )
-    _fill(partner, offices=offices, skills=skills, verified=verified, certs=certifications)
     with Session(engine) as session, session.begin():
         session.add(partner)
         session.flush()
@@ -82,20 +59,18 @@ def update_partner(
     partner_id: int,
     *,
     name: str | None = None,
-    tier: str | None = None,
-    offices: Sequence[Office] | None = None,
-    skills: Mapping[str, int] | None = None,
+    locations: list[Place] | None = None,
+    skills: list[SkillFields] | None = None,
 ) -> None:
     """Change some fields of a stored partner; lists given replace the stored ones."""
     with Session(engine) as session, session.begin():
         partner = session.get_one(Partner, partner_id)
         partner.name = name or partner.name
-        partner.tier = tier or partner.tier
-        if offices is not None:
-            partner.locations = [_location(i, office) for i, office in enumerate(offices)]
+        if locations is not None:
+            partner.locations = _locations(locations)
         if skills is not None:
             session.query(PartnerSkill).filter_by(partner_id=partner_id).delete()
-            session.add_all(_skills(skills, verified=(), partner_id=partner_id))
+            session.add_all(_skills(skills, partner_id=partner_id))
         session.flush()
         _log(session, partner_id, op="upsert", version=partner.version)
 
@@ -108,41 +83,44 @@ def delete_partner(engine: Engine, partner_id: int) -> None:
         _log(session, partner_id, op="delete", version=version)
 
 
-def _fill(
-    partner: Partner,
-    *,
-    offices: Sequence[Office],
-    skills: Mapping[str, int] | None,
-    verified: Sequence[str],
-    certs: Sequence[Cert],
-) -> None:
-    partner.locations = [_location(i, office) for i, office in enumerate(offices)]
-    partner.skills = _skills({"Kubernetes": 3} if skills is None else skills, verified=verified)
-    partner.certifications = [
-        Certification(position=i, name=c.name, earned_at=c.earned_at, expires_at=c.expires_at)
-        for i, c in enumerate(certs)
+def _locations(places: list[Place]) -> list[Location]:
+    """Offices at their coordinates (nothing is geocoded here)."""
+    return [
+        Location(
+            position=position,
+            label=place.get("label"),
+            lat=place["lat"],
+            lon=place["lon"],
+            city=place.get("city"),
+            country=place.get("country"),
+            service_radius_km=place.get("service_radius_km", 100.0),
+        )
+        for position, place in enumerate(places)
     ]
 
 
-def _location(position: int, office: Office) -> Location:
-    return Location(
-        position=position,
-        lat=office.lat,
-        lon=office.lon,
-        city=office.city,
-        country=office.country,
-        service_radius_km=office.service_radius_km,
-    )
-
-
-def _skills(
-    skills: Mapping[str, int], *, verified: Sequence[str], partner_id: int | None = None
-) -> list[PartnerSkill]:
+def _skills(skills: list[SkillFields], *, partner_id: int | None = None) -> list[PartnerSkill]:
     extra = {} if partner_id is None else {"partner_id": partner_id}
     return [
-        PartnerSkill(name=name, level=level, verified=name in verified, **extra)
-        for name, level in skills.items()
+        PartnerSkill(
+            name=skill["name"],
+            level=skill.get("level", 3),
+            verified=skill.get("verified", False),
+            **extra,
+        )
+        for skill in skills
     ]
+
+
+def _certification(position: int, cert: CertificationFields) -> Certification:
+    expires_at = cert.get("expires_at")
+    return Certification(
+        position=position,
+        name=cert["name"],
+        issuer=cert.get("issuer"),
+        earned_at=date.fromisoformat(cert["earned_at"]),
+        expires_at=None if expires_at is None else date.fromisoformat(expires_at),
+    )
 
 
 def _log(session: Session, partner_id: int, *, op: str, version: int) -> None:

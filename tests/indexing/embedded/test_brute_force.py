@@ -27,8 +27,9 @@ from indexing.embedded.text import TextModel
 from indexing.protocol import SearchHit, SearchQuery, SearchResult
 from profiles.freshness import FreshnessPolicy, assess
 from profiles.models import Partner
+from tests.factories import Place, certification, office, skill_levels
 from tests.indexing.embedded.conftest import IndexFactory
-from tests.indexing.factories import Cert, Office, add_partner, delete_partner, update_partner
+from tests.indexing.factories import add_partner, delete_partner, update_partner
 
 WORDS = ("cloud", "data", "security", "network", "alpine", "consulting", "retail")
 SKILLS = ("AWS", "Azure", "Kubernetes", "SAP", "Python")
@@ -45,10 +46,10 @@ TODAY = datetime.now(UTC).date()
 MONTH = timedelta(days=30)
 
 
-def random_office(rng: random.Random) -> Office:
+def random_office(rng: random.Random) -> Place:
     country = rng.choice(list(COUNTRIES))
     south, north, west, east = COUNTRIES[country]
-    return Office(
+    return office(
         lat=rng.uniform(south, north),
         lon=rng.uniform(west, east),
         country=country,
@@ -57,14 +58,15 @@ def random_office(rng: random.Random) -> Office:
 
 
 def random_partner(rng: random.Random) -> dict[str, Any]:
+    levels = {s: rng.randint(1, 5) for s in rng.sample(SKILLS, rng.randint(0, 3))}
     return {
         "name": " ".join(rng.sample(WORDS, 2)).title(),
         "description": " ".join(rng.sample(WORDS, rng.randint(0, 3))),
         "tier": rng.choice(TIERS),
-        "offices": [random_office(rng) for _ in range(rng.randint(1, 3))],
-        "skills": {s: rng.randint(1, 5) for s in rng.sample(SKILLS, rng.randint(0, 3))},
+        "locations": [random_office(rng) for _ in range(rng.randint(1, 3))],
+        "skills": skill_levels(levels),
         "certifications": [
-            Cert(name, expires_at=rng.choice([None, TODAY - MONTH, TODAY + MONTH]))
+            certification(name, expires_at=rng.choice([None, TODAY - MONTH, TODAY + MONTH]))
             for name in rng.sample(CERTS, rng.randint(0, 2))
         ],
         "industries": rng.sample(INDUSTRIES, rng.randint(0, 2)),
@@ -83,7 +85,7 @@ def build_world(engine: Engine, open_index: IndexFactory, now: datetime) -> Embe
         delete_partner(engine, partner_id)
         ids.remove(partner_id)
     for partner_id in rng.sample(ids, 8):
-        update_partner(engine, partner_id, name="Updated Alpine", offices=[random_office(rng)])
+        update_partner(engine, partner_id, name="Updated Alpine", locations=[random_office(rng)])
     for _ in range(10):
         add_partner(engine, now=now, **random_partner(rng))
     index.catch_up()

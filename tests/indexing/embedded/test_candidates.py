@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import Engine
 
 from indexing.protocol import LeadQuery
+from tests.factories import AUGSBURG, BERLIN, certification, office, skill_levels
 from tests.indexing.embedded.conftest import IndexFactory
-from tests.indexing.factories import AUGSBURG, BERLIN, Cert, Office, add_partner
+from tests.indexing.factories import add_partner
 
 NEAR_MUNICH = (48.15, 11.58)
 # 556 km north of NEAR_MUNICH: beyond any 20 km service radius + 500 km, within 100 + 500 km.
 WIDE_KM = 500.0  # how far beyond their radius these retrieval tests let partners be
-ALTMARK = Office(53.15, 11.58, service_radius_km=20.0)
+ALTMARK = office(53.15, 11.58, service_radius_km=20.0)
 
 
 class TestCandidates:
@@ -27,9 +28,8 @@ class TestCandidates:
             store,
             name="Munich",
             now=now,
-            skills={"AWS": 4, "Kubernetes": 2},
-            verified=["AWS"],
-            certifications=[Cert("AWS SA", expires_at=date.today() + year)],
+            skills=skill_levels({"AWS": 4, "Kubernetes": 2}, verified=["AWS"]),
+            certifications=[certification("AWS SA", expires_at=date.today() + year)],
             industries=["Retail"],
             products=["Cloud", "Backup"],
             languages=["de"],
@@ -38,16 +38,24 @@ class TestCandidates:
             store,
             name="Stale",
             now=now,
-            skills={"AWS": 1},
+            skills=skill_levels({"AWS": 1}),
             updated_days_ago=400,
-            offices=[Office(48.2, 11.6, service_radius_km=20), BERLIN],
+            languages=["en"],
+            locations=[office(48.2, 11.6, service_radius_km=20), BERLIN],
         )
-        add_partner(store, name="No AWS", now=now, skills={"Azure": 5})
+        add_partner(store, name="No AWS", now=now, skills=skill_levels({"Azure": 5}))
         # 56 km away, 26 km beyond its 30 km service radius: in range, though not serving.
         augsburg = add_partner(
-            store, name="Augsburg", now=now, offices=[AUGSBURG], skills={"AWS": 3}
+            store,
+            name="Augsburg",
+            now=now,
+            locations=[AUGSBURG],
+            skills=skill_levels({"AWS": 3}),
+            languages=["en"],
         )
-        far = add_partner(store, name="Altmark", now=now, offices=[ALTMARK], skills={"AWS": 5})
+        far = add_partner(
+            store, name="Altmark", now=now, locations=[ALTMARK], skills=skill_levels({"AWS": 5})
+        )
         index = open_index()
         found = index.candidates(
             LeadQuery(
@@ -73,8 +81,8 @@ class TestCandidates:
     def test_at_most_max_candidates_best_first(
         self, store: Engine, open_index: IndexFactory, now: datetime
     ) -> None:
-        near = add_partner(store, name="Near", now=now, offices=[Office(48.15, 11.58)])
-        add_partner(store, name="Farther", now=now, offices=[Office(48.5, 11.9)])
+        near = add_partner(store, name="Near", now=now, locations=[office(48.15, 11.58)])
+        add_partner(store, name="Farther", now=now, locations=[office(48.5, 11.9)])
         index = open_index()
         found = index.candidates(
             LeadQuery(on_date=date.today(), location=NEAR_MUNICH, max_candidates=1)
@@ -88,10 +96,10 @@ class TestBeyondTheServiceRadius:
     ) -> None:
         # 60 km away with 10 km (50 km beyond it) vs 150 km away with 200 km (inside it).
         small, large = (
-            Office(48.69, 11.58, service_radius_km=10),
-            Office(49.5, 11.58, service_radius_km=200),
+            office(48.69, 11.58, service_radius_km=10),
+            office(49.5, 11.58, service_radius_km=200),
         )
-        partner = add_partner(store, name="Two offices", now=now, offices=[small, large])
+        partner = add_partner(store, name="Two offices", now=now, locations=[small, large])
         found = open_index().candidates(
             LeadQuery(on_date=date.today(), location=NEAR_MUNICH, max_km_beyond_radius=WIDE_KM)
         )
@@ -103,7 +111,7 @@ class TestBeyondTheServiceRadius:
         self, store: Engine, open_index: IndexFactory, now: datetime
     ) -> None:
         serving = add_partner(store, name="Munich", now=now)
-        augsburg = add_partner(store, name="Augsburg", now=now, offices=[AUGSBURG])
+        augsburg = add_partner(store, name="Augsburg", now=now, locations=[AUGSBURG])
         index = open_index()
         lead = LeadQuery(on_date=date.today(), location=NEAR_MUNICH, max_km_beyond_radius=WIDE_KM)
         assert index.candidates(lead).partner_ids.tolist() == [serving, augsburg]
@@ -116,9 +124,12 @@ class TestBeyondTheServiceRadius:
     def test_a_partner_serving_its_area_outranks_one_beyond_it_under_the_cap(
         self, store: Engine, open_index: IndexFactory, now: datetime
     ) -> None:
-        add_partner(store, name="Augsburg", now=now, offices=[AUGSBURG])
+        add_partner(store, name="Augsburg", now=now, locations=[AUGSBURG])
         serving = add_partner(
-            store, name="Wide area", now=now, offices=[Office(48.3, 11.0, service_radius_km=400.0)]
+            store,
+            name="Wide area",
+            now=now,
+            locations=[office(48.3, 11.0, service_radius_km=400.0)],
         )
         found = open_index().candidates(
             LeadQuery(

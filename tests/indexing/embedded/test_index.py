@@ -14,8 +14,9 @@ from indexing.protocol import SearchQuery
 from profiles import changelog, service
 from profiles.geocoding import make_geocoder
 from profiles.schemas import PartnerCreate
+from tests.factories import BERLIN
 from tests.indexing.embedded.conftest import IndexFactory
-from tests.indexing.factories import BERLIN, add_partner, delete_partner, update_partner
+from tests.indexing.factories import add_partner, delete_partner, update_partner
 
 
 def found(index: EmbeddedIndex, **query: object) -> set[int]:
@@ -39,7 +40,7 @@ class TestCatchUp:
     ) -> None:
         partner = add_partner(store, name="Old Name", now=now)
         index = open_index()
-        update_partner(store, partner, name="Fresh Name", offices=[BERLIN])
+        update_partner(store, partner, name="Fresh Name", locations=[BERLIN])
         index.catch_up()
         assert found(index, q="old") == set()
         assert found(index, q="fresh") == {partner}

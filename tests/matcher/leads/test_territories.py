@@ -34,7 +34,8 @@ def lead_at(km: float, **fields: Any) -> dict[str, Any]:
     return lead_payload(customer=customer, **fields)
 
 
-def add_partner(client: httpx.Client, **overrides: Any) -> int:
+def munich_partner(client: httpx.Client, **overrides: Any) -> int:
+    """A partner whose one office, in Munich, serves RADIUS_KM around it."""
     office = location(service_radius_km=RADIUS_KM)
     return int(create_partner(client, locations=[office], **overrides)["id"])
 
@@ -54,20 +55,20 @@ def server(database_url: str, clean_db: Engine, tmp_path: Path) -> Iterator[http
 
 class TestAtTheEdge:
     def test_just_inside_the_radius_the_partner_gets_the_offer(self, server: httpx.Client) -> None:
-        edge = add_partner(server)
+        edge = munich_partner(server)
         lead = route(server, lead_at(RADIUS_KM - 1))
         assert (lead["status"], lead["assigned_partner_id"]) == ("offered", edge)
         assert lead["max_km_beyond_radius"] == 0
 
     def test_just_outside_the_radius_nobody_is_offered_the_lead(self, server: httpx.Client) -> None:
-        edge = add_partner(server)
+        edge = munich_partner(server)
         lead = route(server, lead_at(RADIUS_KM + 1))
         assert (lead["status"], lead["reason"]) == ("unassigned", "no_partner_in_range")
         assert lead["candidates"] == []
         assert lead["excluded"] == [{"partner_id": edge, "reason": "out_of_range"}]
 
     def test_a_decline_never_moves_the_lead_outside_a_territory(self, server: httpx.Client) -> None:
-        near = add_partner(server, name="Near")
+        near = munich_partner(server, name="Near")
         skills = [{"name": "AWS", "level": 5, "verified": True}]
         office = location(lat=48.137, lon=10.2, service_radius_km=RADIUS_KM)  # ~102 km west
         far = server.post(
@@ -87,7 +88,7 @@ class TestWidening:
     def test_a_lead_may_widen_the_search_and_it_is_in_its_history(
         self, server: httpx.Client
     ) -> None:
-        edge = add_partner(server)
+        edge = munich_partner(server)
         lead = route(server, lead_at(RADIUS_KM + 1, max_km_beyond_radius=5))
         assert (lead["status"], lead["assigned_partner_id"]) == ("offered", edge)
         history = server.get(f"/v1/leads/{lead['id']}").json()["history"]
@@ -95,7 +96,7 @@ class TestWidening:
         assert [event["reason"] for event in widened] == ["5 km beyond service radius"]
 
     def test_a_widening_too_small_still_excludes(self, server: httpx.Client) -> None:
-        add_partner(server)
+        munich_partner(server)
         lead = route(server, lead_at(RADIUS_KM + 3, max_km_beyond_radius=1))
         assert lead["reason"] == "no_partner_in_range"
 
@@ -106,7 +107,7 @@ def test_a_configured_tolerance_admits_partners_just_beyond_their_radius(
     with served(
         clean_db, database_url=database_url, index_dir=tmp_path / "i", lead_radius_tolerance_km=5
     ) as client:
-        edge = add_partner(client)
+        edge = munich_partner(client)
         lead = route(client, lead_at(RADIUS_KM + 3))
         assert lead["assigned_partner_id"] == edge, lead
         assert route(client, lead_at(RADIUS_KM + 8))["reason"] == "no_partner_in_range"
