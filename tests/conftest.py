@@ -10,12 +10,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.migrate import upgrade_database
@@ -108,6 +110,38 @@ def _empty(engine: Engine) -> None:
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(scope="session")
+def _rollback_engine(database_url: str, engine: Engine) -> Iterator[Engine]:
+    """The store for `session`. pysqlite starts no transaction before the first write and
+    makes a first SAVEPOINT the outermost one, whose release commits; here the transaction is
+    begun explicitly, so savepoints nest inside it."""
+    rollback_engine = make_engine(database_url)
+    if rollback_engine.dialect.name == "sqlite":
+
+        @event.listens_for(rollback_engine, "connect")
+        def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(rollback_engine, "begin")
+        def _begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+    yield rollback_engine
+    rollback_engine.dispose()
+
+
+@pytest.fixture
+def session(_rollback_engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints in one transaction that is rolled back after
+    the test: for tests that write and read through this session only (no app, index or
+    other connection would see their rows), so nothing needs emptying."""
+    with _rollback_engine.connect() as connection:
+        outer = connection.begin()
+        with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+            yield session
+        outer.rollback()
 
 
 @pytest.fixture
