@@ -18,6 +18,7 @@ from core.deps import (
     unit_of_work,
 )
 from core.errors import InvalidInput, UnsupportedMediaType
+from core.memory import release_free_memory
 from profiles import service
 from profiles.deps import FreshnessPolicyDep
 from profiles.freshness import FreshnessPolicy
@@ -85,14 +86,18 @@ async def import_partners(
 
     The body is read as it arrives and imported in batches of `IMPORT_BATCH_SIZE` lines, each
     committed (and applied to the index) on its own, so memory stays bounded and other
-    writes go on between batches. The report answers once every batch is committed.
+    writes go on between batches; at the end the freed heap goes back to the OS. The report
+    answers once every batch is committed.
     """
     if request.headers.get("content-type", "").split(";")[0].strip() not in NDJSON_TYPES:
         raise UnsupportedMediaType(f"send NDJSON ({', '.join(sorted(NDJSON_TYPES))})")
     report = ImportReport()
     batches = ndjson_batches(request.stream(), size=settings.import_batch_size)
-    async for batch in batches:
-        await run_in_threadpool(_import_batch, request, batch, geocoder, now, report)
+    try:
+        async for batch in batches:
+            await run_in_threadpool(_import_batch, request, batch, geocoder, now, report)
+    finally:  # what the batches' threads freed is the OS's again, not the process's high-water
+        await run_in_threadpool(release_free_memory)
     if report.created + report.updated + len(report.errors) == 0:
         raise InvalidInput.field("body", "no partner lines to import")
     report.failed = len(report.errors)
