@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.database import Base, BigIntPK, UTCDateTime
 
@@ -31,6 +31,10 @@ class NotificationEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set once its deliveries exist (the worker resolves recipients after the commit).
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Read with the event where a listing asks for them (selectinload); never loaded by accident.
+    deliveries: Mapped[list[Delivery]] = relationship(
+        order_by="Delivery.id", viewonly=True, lazy="raise"
+    )
 
 
 class Delivery(Base):

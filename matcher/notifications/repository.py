@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from matcher.accounts.models import ACTIVE, Account, Reservation
 from matcher.notifications.models import (
@@ -119,7 +119,12 @@ def list_events(
     before_id: int | None,
     limit: int,
 ) -> Sequence[NotificationEvent]:
-    query = select(NotificationEvent).order_by(NotificationEvent.id.desc()).limit(limit)
+    query = (
+        select(NotificationEvent)
+        .options(selectinload(NotificationEvent.deliveries))
+        .order_by(NotificationEvent.id.desc())
+        .limit(limit)
+    )
     filters = {"kind": kind, "lead_id": lead_id, "partner_id": partner_id}
     query = query.filter_by(**{name: value for name, value in filters.items() if value is not None})
     if before_id is not None:
@@ -130,7 +135,6 @@ def list_events(
 def list_deliveries(
     session: Session,
     *,
-    event_ids: Collection[int] | None = None,
     status: str | None = None,
     channel: str | None = None,
     before_id: int | None = None,
@@ -139,8 +143,6 @@ def list_deliveries(
     query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
     filters = {"status": status, "channel": channel}
     query = query.filter_by(**{name: value for name, value in filters.items() if value is not None})
-    if event_ids is not None:
-        query = query.where(Delivery.event_id.in_(event_ids))
     if before_id is not None:
         query = query.where(Delivery.id < before_id)
     return session.scalars(query).all()

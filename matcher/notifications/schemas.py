@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, HttpUrl
 
 from core.schemas import Strict
-from matcher.notifications.models import Delivery, NotificationEvent, WebhookSubscription
+from matcher.notifications.models import Delivery, WebhookSubscription
 from matcher.notifications.outbox import KINDS, EventKind
 
 DeliveryStatus = Literal["pending", "sent", "dead"]
@@ -84,19 +84,6 @@ class SubscriptionCreated(SubscriptionRead):
 
 def delivery_read(row: Delivery) -> DeliveryRead:
     return DeliveryRead.model_validate(row, from_attributes=True)
-
-
-def event_read(row: NotificationEvent, deliveries: list[Delivery]) -> EventRead:
-    return EventRead(
-        id=row.id,
-        kind=row.kind,  # type: ignore[arg-type]
-        lead_id=row.lead_id,
-        partner_id=row.partner_id,
-        payload=row.payload,
-        created_at=row.created_at,
-        dispatched_at=row.dispatched_at,
-        deliveries=[delivery_read(d) for d in deliveries],
-    )
 
 
 def subscription_read(row: WebhookSubscription) -> SubscriptionRead:

@@ -4,7 +4,6 @@ Never commits."""
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,9 +15,9 @@ from matcher.notifications import repository
 from matcher.notifications.models import DEAD, PENDING, Delivery, WebhookSubscription
 from matcher.notifications.schemas import (
     EventPage,
+    EventRead,
     SubscriptionCreate,
     SubscriptionUpdate,
-    event_read,
 )
 
 
@@ -40,10 +39,7 @@ def list_events(
         before_id=int(cursor) if cursor else None,
         limit=limit,
     )
-    by_event: dict[int, list[Delivery]] = defaultdict(list)
-    for delivery in repository.list_deliveries(session, event_ids=[row.id for row in rows]):
-        by_event[delivery.event_id].append(delivery)
-    items = [event_read(row, sorted(by_event[row.id], key=lambda d: d.id)) for row in rows]
+    items = [EventRead.model_validate(row, from_attributes=True) for row in rows]
     next_cursor = str(rows[-1].id) if len(rows) == limit else None
     return EventPage(items=items, next_cursor=next_cursor)
 
