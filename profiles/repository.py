@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.database import Base
 from profiles import changelog
@@ -18,12 +21,26 @@ def get_partner(session: Session, partner_id: int) -> Partner | None:
     return session.get(Partner, partner_id)
 
 
-def partners_by_external_id(session: Session, external_ids: Iterable[str]) -> dict[str, Partner]:
+@dataclass(frozen=True)
+class Known:
+    """A stored partner as an import line that names it needs it."""
+
+    id: int
+    version: int
+    attested_at: datetime | None
+
+
+def known_by_external_id(session: Session, external_ids: Iterable[str]) -> dict[str, Known]:
+    """The stored partners with these external ids (their rows are not loaded)."""
     wanted = list(set(external_ids))
     if not wanted:
         return {}
-    rows = session.scalars(select(Partner).where(Partner.external_id.in_(wanted)))
-    return {partner.external_id: partner for partner in rows if partner.external_id}
+    query = select(Partner.external_id, Partner.id, Partner.version, Partner.attested_at)
+    rows = session.execute(query.where(Partner.external_id.in_(wanted)))
+    return {
+        str(external_id): Known(id=pid, version=version, attested_at=attested)
+        for external_id, pid, version, attested in rows
+    }
 
 
 def external_id_taken(session: Session, external_id: str, *, except_id: int | None) -> bool:
@@ -55,6 +72,11 @@ def insert_partners(session: Session, partners: list[NewPartner]) -> list[int]:
             [partner.columns for partner in partners],
         ).scalars()
     )
+    _insert_children(session, ids, partners)
+    return ids
+
+
+def _insert_children(session: Session, ids: list[int], partners: list[NewPartner]) -> None:
     for child, attribute in (
         (Location, "locations"),
         (PartnerSkill, "skills"),
@@ -67,7 +89,33 @@ def insert_partners(session: Session, partners: list[NewPartner]) -> list[int]:
         ]
         if rows:
             session.execute(insert(_table(child)), rows)
-    return ids
+
+
+def replace_partners(session: Session, replacements: list[tuple[Known, NewPartner]]) -> None:
+    """Bulk replace stored partners (one executemany per table): every column but the
+    creation time, and every child row. Each `NewPartner` carries the new version; a partner
+    whose version is no longer the one read is a StaleDataError."""
+    if not replacements:
+        return
+    changelog.lock_for_writes(session)
+    table = _table(Partner)
+    columns = [name for name in replacements[0][1].columns if name != "created_at"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("known_id"), table.c.version == bindparam("known_version"))
+        .values({name: bindparam(name) for name in columns})
+    )
+    rows = [
+        {name: record.columns[name] for name in columns}
+        | {"known_id": known.id, "known_version": known.version}
+        for known, record in replacements
+    ]
+    if session.execute(statement, rows).rowcount != len(rows):  # type: ignore[attr-defined]
+        raise StaleDataError("a partner changed while the import replaced it")
+    ids = [known.id for known, _ in replacements]
+    for child in (Location, PartnerSkill, Certification):
+        session.execute(delete(_table(child)).where(_table(child).c.partner_id.in_(ids)))
+    _insert_children(session, ids, [record for _, record in replacements])
 
 
 def _table(model: type[Base]) -> Table:

@@ -23,8 +23,8 @@ from core.errors import (
 from profiles import changelog, repository
 from profiles.freshness import Freshness, FreshnessPolicy, assess
 from profiles.models import Certification, Location, Partner, PartnerSkill
+from profiles.repository import Known
 from profiles.rows import (
-    CREATE_FIELDS,
     NewPartner,
     certification_rows,
     column_values,
@@ -157,42 +157,54 @@ def _import_batch(
     now: datetime,
     report: ImportReport,
 ) -> None:
-    """New partners go in with bulk inserts; known ones are updated through the ORM."""
+    """New partners go in with bulk inserts, known ones are replaced in bulk."""
     parsed: list[tuple[int, PartnerImport]] = []
     for number, text in batch:
         try:
             parsed.append((number, PartnerImport.model_validate_json(text)))
         except ValidationError as exc:
             report.errors.append(_line_error(number, invalid_input(exc.errors())))
-    known = repository.partners_by_external_id(session, (data.external_id for _, data in parsed))
+    known = repository.known_by_external_id(session, (data.external_id for _, data in parsed))
     # A repeated external_id within the batch: the last line is the record.
     latest = {data.external_id: (number, data) for number, data in parsed}
     created: list[NewPartner] = []
-    updated: list[Partner] = []
+    replaced: list[tuple[Known, NewPartner]] = []
     for number, data in latest.values():
         try:
-            partner = known.get(data.external_id)
-            if partner is None:
-                created.append(new_partner(data, geocoder=geocoder, now=now))
-            else:
-                _replace_from_import(partner, data, geocoder=geocoder, now=now)
-                updated.append(partner)
+            record = new_partner(data, geocoder=geocoder, now=now)
         except PartnerMatchError as exc:
             report.errors.append(_line_error(number, exc, external_id=data.external_id))
-    _flush_and_log(session, updated, now=now)
+            continue
+        stored = known.get(data.external_id)
+        if stored is None:
+            created.append(record)
+        else:  # an import line is the whole record; an attestation it omits stands
+            attested_at = record.columns["attested_at"] or stored.attested_at
+            record.columns.update(version=stored.version + 1, attested_at=attested_at)
+            replaced.append((stored, record))
+    _replace(session, replaced, now=now)
     _insert(session, created, now=now)
     report.created += len(created)
-    report.updated += len(updated)
+    report.updated += len(replaced)
 
 
-def _replace_from_import(
-    partner: Partner, data: PartnerImport, *, geocoder: Geocoder, now: datetime
-) -> None:
-    """An import line is the whole record: every field is replaced."""
-    _apply(partner, data, fields=CREATE_FIELDS, geocoder=geocoder)
-    partner.profile_updated_at = data.profile_updated_at or now
-    partner.attested_at = data.attested_at or partner.attested_at
-    partner.updated_at = now
+def _replace(session: Session, replaced: list[tuple[Known, NewPartner]], *, now: datetime) -> None:
+    try:
+        repository.replace_partners(session, replaced)
+    except StaleDataError as exc:
+        raise Conflict("a concurrent change conflicts with this import; retry it") from exc
+    changelog.append(
+        session,
+        [
+            {
+                "partner_id": known.id,
+                "op": "upsert",
+                "version": record.columns["version"],
+                "at": now,
+            }
+            for known, record in replaced
+        ],
+    )
 
 
 def _apply(

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.factories import create_partner, partner_payload
+from tests.factories import create_partner, location, partner_payload
 
 
 def ndjson(*lines: dict[str, Any] | str) -> bytes:
@@ -60,6 +60,35 @@ class TestImport:
         assert (report["created"], report["updated"]) == (0, 1)
         partner = find_by_external_id(client, "CRM-1", range(1, 5))
         assert (partner["tier"], partner["version"]) == ("gold", 2)
+
+    def test_a_reimported_line_is_the_whole_record(self, client: TestClient) -> None:
+        first = partner_payload(external_id="CRM-7", skills=[{"name": "AWS", "level": 2}])
+        post_import(client, ndjson(first))
+        before = find_by_external_id(client, "CRM-7", range(1, 5))
+        assert client.post(f"/v1/partners/{before['id']}/attest").status_code == 200
+
+        second = partner_payload(
+            external_id="CRM-7",
+            name="Alpenwolke Renamed",
+            locations=[location(city="Berlin", lat=52.52, lon=13.405)],
+            skills=[{"name": "AWS", "level": 5}, {"name": "Terraform", "level": 3}],
+            certifications=[],
+        )
+        assert post_import(client, ndjson(second)).json()["updated"] == 1
+
+        after = find_by_external_id(client, "CRM-7", range(1, 5))
+        assert after["name"] == "Alpenwolke Renamed"
+        assert [place["city"] for place in after["locations"]] == ["Berlin"]
+        assert {(s["name"], s["level"]) for s in after["skills"]} == {
+            ("Amazon Web Services", 5),
+            ("Terraform", 3),
+        }
+        assert after["certifications"] == []
+        assert after["version"] == before["version"] + 2  # attested, then imported
+        assert after["created_at"] == before["created_at"]
+        assert after["attested_at"] is not None  # the line names none: the attestation stands
+        found = client.get("/v1/partners/search", params={"q": "renamed", "skills": "Terraform"})
+        assert [item["id"] for item in found.json()["items"]] == [before["id"]]
 
     def test_repeated_external_id_in_one_file_keeps_the_last_line(self, client: TestClient) -> None:
         body = ndjson(
