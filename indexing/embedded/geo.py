@@ -1,5 +1,6 @@
-"""Office locations and radius queries: a haversine BallTree over the distinct office points
-(brute force for small segments).
+"""Office locations and radius queries: a k-d tree over the distinct office points as unit
+vectors, where the straight-line (chord) distance grows with the great-circle one (brute force
+for small segments).
 
 Filtering uses the great-circle (haversine) distance on a sphere of the mean Earth radius;
 the distance shown to users is recomputed geodesically (WGS-84) for the returned page only.
@@ -13,13 +14,15 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import ArrayLike
 from pyproj import Geod
-from sklearn.neighbors import BallTree
+from scipy.spatial import cKDTree
 
 from indexing.embedded.attribute import row_positions
 
 EARTH_RADIUS_KM = 6371.0088
 # Below this many distinct points a vectorised scan beats building and querying a tree.
-BRUTE_FORCE_MAX = 4096
+BRUTE_FORCE_MAX = 512
+# The tree is asked a little wider than the radius; haversine then decides, as in a scan.
+_CHORD_MARGIN = 1.0 + 1e-9
 
 
 def haversine_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
@@ -85,7 +88,7 @@ class _Places:
     """The distinct coordinates of a segment's offices and the offices at each.
 
     Offices are geocoded to places, so at 1M partners there are ~30x fewer distinct points
-    than offices; the BallTree over the points is smaller, and a query's per-call buffers
+    than offices; the tree over the points is smaller, and a query's per-call buffers
     (sized by the tree) and distance computations shrink with it.
     """
 
@@ -105,23 +108,24 @@ class _Places:
         return cls(lat=lat[first], lon=lon[first], order=order.astype(np.int64), indptr=indptr)
 
     @cached_property
-    def _tree(self) -> BallTree | None:
+    def _tree(self) -> cKDTree | None:
         if len(self.lat) <= BRUTE_FORCE_MAX:
             return None
-        return BallTree(np.radians(np.column_stack([self.lat, self.lon])), metric="haversine")
+        return cKDTree(_unit_vectors(self.lat, self.lon))
 
     def within(self, point: tuple[float, float], radius_km: float) -> tuple[np.ndarray, np.ndarray]:
         """Points within `radius_km` of `point`: their indices (int64) and distances (km)."""
         tree = self._tree
         if tree is None:
-            distances = haversine_km(point[0], point[1], self.lat, self.lon)
-            hits = np.flatnonzero(distances <= radius_km)
-            return hits, distances[hits]
-        # Without distances the tree adds whole nodes that lie inside the radius at once;
-        # the hits' distances are then one vectorised haversine pass.
-        found = tree.query_radius(np.radians([point]), r=radius_km / EARTH_RADIUS_KM)
-        hits = found[0].astype(np.int64)
-        return hits, haversine_km(point[0], point[1], self.lat[hits], self.lon[hits])
+            candidates = np.arange(len(self.lat), dtype=np.int64)
+        else:
+            angle = min(radius_km / EARTH_RADIUS_KM, np.pi)  # at most half way round
+            chord = 2 * np.sin(angle / 2) * _CHORD_MARGIN
+            (centre,) = _unit_vectors(np.array([point[0]]), np.array([point[1]]))
+            candidates = np.asarray(tree.query_ball_point(centre, r=chord), dtype=np.int64)
+        distances = haversine_km(point[0], point[1], self.lat[candidates], self.lon[candidates])
+        inside = distances <= radius_km
+        return candidates[inside], distances[inside]
 
     def sizes(self, points: np.ndarray) -> np.ndarray:
         return self.indptr[points + 1] - self.indptr[points]
@@ -129,6 +133,12 @@ class _Places:
     def offices(self, points: np.ndarray) -> np.ndarray:
         """The offices at `points`, point by point (int64)."""
         return self.order[row_positions(self.indptr, points)]
+
+
+def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points (degrees) as (n, 3) vectors on the unit sphere."""
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
 
 
 def nearest_per_partner(

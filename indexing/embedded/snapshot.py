@@ -32,7 +32,8 @@ from indexing.embedded.sync import Position
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 5  # 2: offices by point; 3: padded facets; 4: position; 5: language facet
+FORMAT_VERSION = 6  # 2: offices by point; 3: padded facets; 4: position; 5: language facet;
+# 6: a k-d tree over unit vectors instead of a haversine BallTree
 _DATA = "snapshot.joblib"
 _MANIFEST = "snapshot.json"
 
