@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (SQLite, or PostgreSQL when PARTNERMATCH_TEST_DATABASE_URL
-is set) migrated once per run and emptied after every test, and the app over real HTTP."""
+is set) migrated once per run and emptied after every test that commits (`session` rolls back
+instead), and the app, built once per module, over real HTTP."""
 
 from __future__ import annotations
 
