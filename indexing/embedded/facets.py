@@ -29,6 +29,8 @@ from itertools import pairwise
 import numpy as np
 import scipy.sparse as sp
 
+from indexing.embedded.attribute import row_positions
+
 COVERED_SHARE = 99.0  # percent of rows whose values should fit in the dense table
 CACHED_FROM_ROWS = 20_000  # posting lists at least this long have their counts cached
 CACHE_ENTRIES = 1_024  # per segment; one entry is a few kB
@@ -102,9 +104,12 @@ class PaddedRows:
             counts += np.bincount(codes.ravel(), minlength=self.pad + 1)
         counts = counts[: self.pad]
         long_rows = rows[self.overflowing[rows]]
-        if len(long_rows):
-            extra = self.overflow[np.searchsorted(self.overflow_rows, long_rows)]
-            kept = extra.indices if min_value is None else extra.indices[extra.data >= min_value]
+        if len(long_rows):  # their entries read straight off the CSR arrays
+            overflow = np.searchsorted(self.overflow_rows, long_rows)
+            slots = row_positions(self.overflow.indptr, overflow)
+            kept = self.overflow.indices[slots]
+            if min_value is not None:
+                kept = kept[self.overflow.data[slots] >= min_value]
             counts += np.bincount(kept, minlength=self.pad)
         return counts
 
