@@ -8,6 +8,7 @@ the distance shown to users is recomputed geodesically (WGS-84) for the returned
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -121,7 +122,8 @@ class _Places:
         else:
             angle = min(radius_km / EARTH_RADIUS_KM, np.pi)  # at most half way round
             chord = 2 * np.sin(angle / 2) * _CHORD_MARGIN
-            (centre,) = _unit_vectors(np.array([point[0]]), np.array([point[1]]))
+            phi, lam = math.radians(point[0]), math.radians(point[1])
+            centre = (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
             candidates = np.asarray(tree.query_ball_point(centre, r=chord), dtype=np.int64)
         distances = haversine_km(point[0], point[1], self.lat[candidates], self.lon[candidates])
         inside = distances <= radius_km

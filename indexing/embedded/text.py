@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,6 +49,19 @@ def _column(term: str) -> int:
     return abs(hashed) % N_FEATURES
 
 
+@cache
+def _analyzer() -> Callable[[str], list[str]]:
+    """The terms a text is indexed under: lower-cased tokens, English stop words dropped.
+
+    The same analysis as `HashingVectorizer`'s analyzer, without its per-document Python
+    layers (decode, n-grams): the build analyses a million descriptions, and those layers
+    were a third of the time. Built once per process (a query paid for building it)."""
+    vectorizer = _vectorizer()
+    lower, tokenize = vectorizer.build_preprocessor(), vectorizer.build_tokenizer()
+    stop = vectorizer.get_stop_words() or frozenset()
+    return lambda text: [term for term in tokenize(lower(text)) if term not in stop]
+
+
 @dataclass(frozen=True)
 class TextQuery:
     """Hashed term columns of a query and their weights (L2-normalised tf-idf)."""
@@ -60,7 +74,6 @@ class TextModel:
     """Turns texts into term counts, and counts into tf-idf weights with fitted idf."""
 
     def __init__(self) -> None:
-        self._vectorizer = _vectorizer()
         self.idf: np.ndarray | None = None
 
     def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
@@ -70,19 +83,8 @@ class TextModel:
         hasher = FeatureHasher(
             n_features=N_FEATURES, input_type="string", dtype=np.float32, alternate_sign=False
         )
-        analyze = self._analyzer()
+        analyze = _analyzer()
         return hasher.transform(analyze(text) for text in texts).tocsr()
-
-    def _analyzer(self) -> Callable[[str], list[str]]:
-        """The terms a text is indexed under: lower-cased tokens, English stop words dropped.
-
-        The same analysis as `HashingVectorizer`'s analyzer, without its per-document Python
-        layers (decode, n-grams): the build analyses a million descriptions, and those layers
-        were a third of the time."""
-        vectorizer = self._vectorizer
-        lower, tokenize = vectorizer.build_preprocessor(), vectorizer.build_tokenizer()
-        stop = vectorizer.get_stop_words() or frozenset()
-        return lambda text: [term for term in tokenize(lower(text)) if term not in stop]
 
     def fit(self, counts: sp.csr_matrix) -> None:
         """Smooth idf, as scikit-learn's TfidfTransformer: ln((1 + n) / (1 + df)) + 1."""
@@ -106,7 +108,7 @@ class TextModel:
         and weights of `weigh(counts([text]))`, bit for bit, without building sparse matrices
         for one short text (60 us -> 7 us)."""
         assert self.idf is not None, "fit() before query()"
-        counts = Counter(_column(term) for term in self._analyzer()(text))
+        counts = Counter(_column(term) for term in _analyzer()(text))
         if not counts:
             return None
         columns = np.array(sorted(counts), dtype=np.int64)
@@ -116,4 +118,4 @@ class TextModel:
 
     def terms(self, text: str) -> list[str]:
         """The terms a text is indexed under (lower-cased, stop words dropped)."""
-        return self._analyzer()(text)
+        return _analyzer()(text)
