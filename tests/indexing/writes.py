@@ -23,14 +23,18 @@ def geocoder() -> Geocoder:
     return make_geocoder("offline", user_agent="partnermatch-tests")
 
 
+def add(session: Session, *, now: datetime | None = None, **fields: Any) -> int:
+    """A partner built from tests.factories.partner_payload(**fields), written through the
+    profile service in the caller's transaction (not committed); its id."""
+    data = PartnerCreate.model_validate(partner_payload(**fields))
+    now = now or datetime.now(UTC)
+    return service.create_partner(session, data, geocoder=geocoder(), now=now).id
+
+
 def create(sessions: sessionmaker[Session], *, now: datetime | None = None, **fields: Any) -> int:
     """A committed partner built from tests.factories.partner_payload(**fields); its id."""
-    data = PartnerCreate.model_validate(partner_payload(**fields))
     with transaction(sessions) as session:
-        partner = service.create_partner(
-            session, data, geocoder=geocoder(), now=now or datetime.now(UTC)
-        )
-        return partner.id
+        return add(session, now=now, **fields)
 
 
 def update(sessions: sessionmaker[Session], partner_id: int, **fields: Any) -> None:

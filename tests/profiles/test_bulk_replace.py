@@ -12,16 +12,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from profiles import repository, service
 from profiles.rows import NewPartner, new_partner
-from profiles.schemas import PartnerCreate, PartnerImport
+from profiles.schemas import PartnerImport
 from tests.factories import partner_payload
-from tests.indexing.writes import geocoder
+from tests.indexing.writes import add, geocoder
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 def stored(session: Session, external_id: str) -> int:
-    data = PartnerCreate.model_validate(partner_payload(external_id=external_id))
-    partner_id = service.create_partner(session, data, geocoder=geocoder(), now=NOW).id
+    partner_id = add(session, now=NOW, external_id=external_id)
     session.commit()
     return partner_id
 

@@ -11,16 +11,13 @@ from sqlalchemy.orm import Session
 
 from profiles import changelog, service
 from profiles.models import ChangeLogEntry
-from profiles.schemas import PartnerCreate
-from tests.factories import partner_payload
-from tests.indexing.writes import geocoder
+from tests.indexing.writes import add
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 def create(session: Session, name: str) -> int:
-    data = PartnerCreate.model_validate(partner_payload(name=name))
-    partner_id = service.create_partner(session, data, geocoder=geocoder(), now=NOW).id
+    partner_id = add(session, now=NOW, name=name)
     session.commit()
     return partner_id
 
@@ -46,8 +43,7 @@ def test_each_partner_write_adds_one_entry_in_order(session: Session) -> None:
 
 def test_a_rolled_back_write_leaves_no_entry(session: Session) -> None:
     start = changelog.head(session)
-    data = PartnerCreate.model_validate(partner_payload(name="Never Committed"))
-    service.create_partner(session, data, geocoder=geocoder(), now=NOW)
+    add(session, now=NOW, name="Never Committed")
     session.rollback()
 
     assert changelog.head(session) == start
