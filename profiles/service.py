@@ -124,9 +124,7 @@ def delete_partner(
     session.delete(partner)
     _flush(session)
     # A delete is newer than every write before it: indexes order deliveries by version.
-    changelog.append(
-        session, [{"partner_id": partner_id, "op": "delete", "version": version + 1, "at": now}]
-    )
+    _log(session, op="delete", versions=[(partner_id, version + 1)], now=now)
 
 
 def import_partners(
@@ -193,18 +191,8 @@ def _replace(session: Session, replaced: list[tuple[Known, NewPartner]], *, now:
         repository.replace_partners(session, replaced)
     except StaleDataError as exc:
         raise Conflict("a concurrent change conflicts with this import; retry it") from exc
-    changelog.append(
-        session,
-        [
-            {
-                "partner_id": known.id,
-                "op": "upsert",
-                "version": record.columns["version"],
-                "at": now,
-            }
-            for known, record in replaced
-        ],
-    )
+    versions = [(known.id, record.columns["version"]) for known, record in replaced]
+    _log(session, op="upsert", versions=versions, now=now)
 
 
 def _apply(
@@ -249,10 +237,7 @@ def _insert(session: Session, partners: list[NewPartner], *, now: datetime) -> l
         ids = repository.insert_partners(session, partners)
     except IntegrityError as exc:
         raise Conflict("a concurrent write conflicts with this one (external_id taken?)") from exc
-    changelog.append(
-        session,
-        [{"partner_id": pid, "op": "upsert", "version": 1, "at": now} for pid in ids],
-    )
+    _log(session, op="upsert", versions=[(pid, 1) for pid in ids], now=now)
     return ids
 
 
@@ -277,9 +262,14 @@ def _flush(session: Session) -> None:
 def _flush_and_log(session: Session, partners: list[Partner], *, now: datetime) -> None:
     """Write the changes, then their change-log rows with the versions the flush gave them."""
     _flush(session)
+    _log(session, op="upsert", versions=[(p.id, p.version) for p in partners], now=now)
+
+
+def _log(session: Session, *, op: str, versions: list[tuple[int, int]], now: datetime) -> None:
+    """The change-log rows of this transaction's writes: (partner id, version written)."""
     changelog.append(
         session,
-        [{"partner_id": p.id, "op": "upsert", "version": p.version, "at": now} for p in partners],
+        [{"partner_id": pid, "op": op, "version": version, "at": now} for pid, version in versions],
     )
 
 
