@@ -8,7 +8,6 @@ the distance shown to users is recomputed geodesically (WGS-84) for the returned
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -122,8 +121,7 @@ class _Places:
         else:
             angle = min(radius_km / EARTH_RADIUS_KM, np.pi)  # at most half way round
             chord = 2 * np.sin(angle / 2) * _CHORD_MARGIN
-            phi, lam = math.radians(point[0]), math.radians(point[1])
-            centre = (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
+            centre = _unit_vectors(np.float64(point[0]), np.float64(point[1]))
             candidates = np.asarray(tree.query_ball_point(centre, r=chord), dtype=np.int64)
         distances = haversine_km(point[0], point[1], self.lat[candidates], self.lon[candidates])
         inside = distances <= radius_km
@@ -137,10 +135,10 @@ class _Places:
         return self.order[row_positions(self.indptr, points)]
 
 
-def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Points (degrees) as (n, 3) vectors on the unit sphere."""
+def _unit_vectors(lat: np.ndarray | np.float64, lon: np.ndarray | np.float64) -> np.ndarray:
+    """Points (degrees) as vectors on the unit sphere: shape (n, 3), or (3,) for one point."""
     phi, lam = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+    return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], axis=-1)
 
 
 def nearest_per_partner(
