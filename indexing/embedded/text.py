@@ -106,7 +106,7 @@ class TextModel:
     def query(self, text: str) -> TextQuery | None:
         """The query's terms; None when it has none (empty or only stop words). The columns
         and weights of `weigh(counts([text]))`, bit for bit, without building sparse matrices
-        for one short text (60 us -> 7 us)."""
+        for one short text (60 us -> 13 us)."""
         assert self.idf is not None, "fit() before query()"
         counts = Counter(_column(term) for term in _analyzer()(text))
         if not counts:
