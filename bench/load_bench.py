@@ -7,7 +7,8 @@ scheduled send time (so queueing in the server or the client is not hidden).
     .venv/bin/python -m bench.load_bench search --workers 2 --rate 600 --seconds 20
     ... --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_load
 
-The store is seeded once (bench.store_seed, as the other benchmarks) and `partnermatch serve`
+The store is seeded once (bench.store_seed, as the other benchmarks; `routing` first deletes
+the leads of earlier runs) and `partnermatch serve`
 runs in a second process (rate limit off: one generator stands for many clients). `search`
 sends the six-query directory mix (near a city + skills + radius, near only, free text,
 country, sort by distance, text + near); `routing` posts leads. `--cold` measures from the
@@ -29,6 +30,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 import uvloop
+from sqlalchemy import Engine, delete, select
 
 from bench.preview_bench import generate_leads
 from bench.server import Server
@@ -36,6 +38,9 @@ from bench.store_seed import open_seeded_store
 from core.access.models import Role
 from core.access.service import renew_named_key
 from core.database import make_sessionmaker, transaction
+from matcher.leads.models import Lead, LeadEvent, PartnerLeadStats
+from matcher.notifications.models import Delivery, NotificationEvent
+from scoring.models import RoutingExample
 
 VAR = Path(__file__).parent / "var"
 CONNECTIONS = 64  # concurrent requests at most, as many keep-alive connections
@@ -63,7 +68,10 @@ def main() -> None:
     VAR.mkdir(exist_ok=True)
     url = args.database_url or f"sqlite:///{VAR / f'load-{args.partners}.db'}"
     engine = open_seeded_store(url, count=args.partners, seed=0)
-    leads = generate_leads(engine, count=2_000, seed=0) if args.kind == "routing" else []
+    leads = []
+    if args.kind == "routing":
+        _forget_leads(engine)
+        leads = generate_leads(engine, count=2_000, seed=0)
     with transaction(make_sessionmaker(engine)) as session:
         key = renew_named_key(session, name="load-bench", role=Role.MANAGER, now=datetime.now(UTC))
     engine.dispose()
@@ -97,6 +105,19 @@ def main() -> None:
         f"max {latencies.max():.1f} ms, {errors} errors; "
         f"RSS/PSS per worker {per_worker} MB, total PSS {total_pss:.0f} MB"
     )
+
+
+def _forget_leads(engine: Engine) -> None:
+    """Start every routing run from the seeded store: no leads (nor their notifications),
+    every partner's capacity free. Leads left by earlier runs would fill their partners
+    (nobody accepts in a benchmark), and each run would route against a different store."""
+    of_leads = NotificationEvent.lead_id.is_not(None)
+    with transaction(make_sessionmaker(engine)) as session:
+        events = select(NotificationEvent.id).where(of_leads)
+        session.execute(delete(Delivery).where(Delivery.event_id.in_(events)))
+        session.execute(delete(NotificationEvent).where(of_leads))
+        for model in (RoutingExample, LeadEvent, PartnerLeadStats, Lead):
+            session.execute(delete(model))
 
 
 def _requests(kind: str, leads: list[dict[str, Any]]) -> itertools.cycle[tuple[str, str, Any]]:

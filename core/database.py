@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 from core.errors import Conflict, NotFound, Unavailable
+from core.sqlite_writes import WAIT_SECONDS, QueuedWritesConnection
 
 # SQLite only auto-increments INTEGER PRIMARY KEY columns, PostgreSQL wants BIGINT identities.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
@@ -44,13 +46,30 @@ class Base(DeclarativeBase):
 
 _Row = TypeVar("_Row", bound=Base)
 
+# Session.info key: the session wrote something the search index follows (a partner).
+_SEARCH_CHANGED = "partnermatch.search_changed"
+
+
+def note_search_change(session: Session) -> None:
+    """Mark that this session's work changes what the search index holds."""
+    session.info[_SEARCH_CHANGED] = True
+
+
+def changed_search(session: Session) -> bool:
+    """Whether the session wrote something the search index follows (also once it closed)."""
+    return bool(session.info.get(_SEARCH_CHANGED))
+
 
 def make_engine(url: str) -> Engine:
-    """Engine tuned per backend: SQLite in WAL mode with a busy timeout so writers queue."""
+    """Engine tuned per backend: SQLite in WAL mode, its writers queued (`core.sqlite_writes`)."""
     if url.startswith("sqlite"):
         engine = create_engine(  # overflow: a checkout never waits (searches read on the loop)
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": WAIT_SECONDS,
+                "factory": QueuedWritesConnection,
+            },
             pool_size=20,
             max_overflow=100,
         )
@@ -77,7 +96,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        _commit(session)
+        commit(session)
     except BaseException:
         session.rollback()
         raise
@@ -85,15 +104,25 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def _commit(session: Session) -> None:
+def commit(session: Session) -> None:
     """Commit, turning the store's refusals into the contract's errors: a row changed by a
-    concurrent writer or a uniqueness race is a 409, a busy or failing store a 503."""
+    concurrent writer or a uniqueness race is a 409, a busy or failing store a 503. A route
+    that writes much may call it before it builds its answer (the unit of work then finds
+    nothing left to commit): a commit left to the request's end waits for the event loop to
+    hand it to a thread, and on SQLite the write lock is held meanwhile."""
     try:
         session.commit()
     except (StaleDataError, IntegrityError) as exc:
         raise Conflict("a concurrent change conflicts with this one; reload and retry") from exc
     except OperationalError as exc:
         raise Unavailable("the store could not commit this change; retry it") from exc
+
+
+def insert_on_conflict(session: Session, model: type[Base]) -> Any:
+    """An INSERT into `model` in the session's SQL dialect, which has ON CONFLICT clauses
+    (PostgreSQL's or SQLite's `insert`)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
 
 
 def get_or_not_found(session: Session, model: type[_Row], ident: int, *, what: str) -> _Row:

@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session
 
-from core.database import transaction
+from core.database import changed_search, transaction
 from core.errors import InvalidInput
 from core.settings import Settings
 
@@ -33,14 +33,14 @@ IdCursor = Annotated[
 @contextmanager
 def unit_of_work(request: Request) -> Iterator[Session]:
     """One transaction on the request's behalf: committed when the block ends (rolled back on
-    error), and then, after a write on the embedded backend, applied to this process's index,
-    so the client's next request reads its own write. Other processes, and the OpenSearch
-    shipper (which must not make writes wait for a remote cluster), follow within their poll
-    interval."""
+    error), and then, if it changed a partner and the backend is embedded, applied to this
+    process's index, so the client's next request reads its own write. Other processes, and
+    the OpenSearch shipper (which must not make writes wait for a remote cluster), follow
+    within their poll interval."""
     with transaction(request.app.state.sessionmaker) as session:
         yield session
     settings: Settings = request.app.state.settings
-    if request.method != "GET" and settings.search_backend == "embedded":
+    if settings.search_backend == "embedded" and changed_search(session):
         request.app.state.index.catch_up()
 
 

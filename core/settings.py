@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     lead_reminder_hours: float = Field(default=12, gt=0, le=24 * 90)  # before accept_by
     reservation_warning_days: float = Field(default=7, gt=0, le=365)  # before it ends
     notify_poll_seconds: float = Field(default=1, gt=0, le=3600)
+    # Rounds start at most this often unless a batch was full: a burst of events is one round.
+    notify_round_seconds: float = Field(default=0.2, ge=0, le=60)
     # How often the day-granular events (profile.due/stale, reservation.expiring) are
     # computed: a pass reads every flagged partner (100,000 partners: ~1.8 s of CPU).
     notify_schedule_seconds: float = Field(default=900, gt=0, le=86_400)
@@ -62,6 +64,8 @@ class Settings(BaseSettings):
     notify_retry_hours: float = Field(default=24, gt=0, le=24 * 30)  # then a dead letter
     webhook_timeout_seconds: float = Field(default=10, gt=0, le=300)
     notify_in_serve: bool = True  # run the delivery worker inside `serve`
+    # Leads one process routes at once (the others wait their turn); see `api.app`.
+    routing_concurrency: int = Field(default=1, ge=1, le=1000)
 
     @property
     def in_process(self) -> bool:

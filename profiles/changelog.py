@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, event, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from core.database import note_search_change
 from profiles.models import (
     Certification,
     ChangeLogEntry,
@@ -64,6 +65,7 @@ def append(session: Session, changes: list[dict[str, object]]) -> None:
     """Add entries (partner_id, op, version, at) in the caller's transaction."""
     if changes:
         lock_for_writes(session)
+        note_search_change(session)
         session.execute(insert(ChangeLogEntry.__table__), changes)  # type: ignore[arg-type]
 
 

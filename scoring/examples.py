@@ -23,8 +23,10 @@ def record_ranking(
     candidates: Sequence[RankedCandidate],
     model_version: str,
     routed_at: datetime,
+    offered_to: int | None,
 ) -> None:
-    """One example per ranked candidate kept with the lead (offered or not)."""
+    """One example per ranked candidate kept with the lead, marked offered for the partner
+    it went to (`offered_to`)."""
     repository.add_examples(
         session,
         [
@@ -36,7 +38,7 @@ def record_ranking(
                 "score": candidate.score,
                 "features": {part.feature: part.value for part in candidate.explanation},
                 "routed_at": routed_at,
-                "offered": False,
+                "offered": candidate.partner_id == offered_to,
             }
             for position, candidate in enumerate(candidates)
         ],

@@ -12,10 +12,11 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy.orm import Session
 
 from core.access.deps import CurrentPrincipal, Principal, Role, allow, require_own
+from core.database import commit
 from core.deps import IdCursor, NowDep, SessionDep, SettingsDep
 from core.errors import NotFound
 from matcher.leads import idempotency, ranking, service
-from matcher.leads.deps import RetrievalDep
+from matcher.leads.deps import RetrievalDep, RoutingGateDep
 from matcher.leads.models import Lead
 from matcher.leads.payload import LeadIn, LeadPreview
 from matcher.leads.schemas import (
@@ -45,6 +46,7 @@ def create_lead(
     lead: LeadIn,
     session: SessionDep,
     retrieval: RetrievalDep,
+    gate: RoutingGateDep,
     now: NowDep,
     settings: SettingsDep,
     principal: CurrentPrincipal,
@@ -52,16 +54,20 @@ def create_lead(
     policy: Annotated[Policy | None, Query(description="Default: settings.lead_policy")] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="Candidates kept and shown")] = 20,
 ) -> Any:
-    """Store the lead and route it at once; `excluded` says why partners were left out."""
+    """Store the lead and route it at once; `excluded` says why partners were left out. A
+    process routes `routing_concurrency` leads at a time, each committed in its turn."""
     chosen = policy or settings.lead_policy
     request_key = {"lead": lead.model_dump(mode="json"), "policy": chosen, "limit": limit}
     replayed = idempotent.replay(request_key, location=_lead_location)
     if replayed is not None:
         return replayed
     routing = service.Routing(retrieval=retrieval, settings=settings, policy=chosen, limit=limit)
-    row = service.create_lead(session, lead, routing=routing, actor=_actor(principal), now=now)
-    body = LeadRead.model_validate(row).model_dump(mode="json")
-    return idempotent.respond(body, status_code=201, location=_lead_location(body))
+    with gate:
+        row = service.create_lead(session, lead, routing=routing, actor=_actor(principal), now=now)
+        body = LeadRead.model_validate(row).model_dump(mode="json")
+        response = idempotent.respond(body, status_code=201, location=_lead_location(body))
+        commit(session)
+    return response
 
 
 def _lead_location(body: dict[str, Any]) -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Insert, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
+from core.database import insert_on_conflict
 from matcher.leads.models import OFFERED, IdempotencyKey, Lead, LeadEvent, PartnerLeadStats
 from profiles.models import Partner
 
@@ -84,18 +83,25 @@ def stats_of(session: Session, partner_ids: Iterable[int]) -> dict[int, PartnerL
 def take_capacity(session: Session, partner_id: int) -> bool:
     """Counts one more open lead for the partner unless it is at max_open_leads.
 
-    A single conditional UPDATE: concurrent offers to one partner queue on its row, and each
-    re-checks the limit after the previous one commits, so the limit holds under concurrency.
+    One conditional upsert: the partner's first lead inserts its counters, a later one adds
+    to them only while under the limit. Concurrent offers to one partner queue on its row, and
+    each re-checks the limit after the previous one commits, so the limit holds under
+    concurrency. False when full (or the partner is gone).
     """
-    session.execute(_insert_ignore(session).values(partner_id=partner_id, **_ZERO))
     limit = select(Partner.max_open_leads).where(Partner.id == partner_id).scalar_subquery()
-    result = session.execute(
-        update(PartnerLeadStats)
-        .where(PartnerLeadStats.partner_id == partner_id, PartnerLeadStats.open_leads < limit)
-        .values(open_leads=PartnerLeadStats.open_leads + 1, offered=PartnerLeadStats.offered + 1)
-        .execution_options(synchronize_session=False)
+    first = select(
+        literal(partner_id), literal(1), literal(1), literal(0), literal(0), literal(0)
+    ).where(limit > 0)
+    statement = insert_on_conflict(session, PartnerLeadStats).from_select(list(_COUNTERS), first)
+    statement = statement.on_conflict_do_update(
+        index_elements=[PartnerLeadStats.partner_id],
+        set_={
+            "open_leads": PartnerLeadStats.open_leads + 1,
+            "offered": PartnerLeadStats.offered + 1,
+        },
+        where=PartnerLeadStats.open_leads < limit,
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
 
 
 def release_capacity(session: Session, partner_id: int) -> None:
@@ -153,10 +159,4 @@ def delete_expired_keys(session: Session, *, now: datetime) -> int:
     return result.rowcount  # type: ignore[attr-defined]
 
 
-_ZERO: dict[str, Any] = {"open_leads": 0, "offered": 0, "accepted": 0, "closed": 0, "won": 0}
-
-
-def _insert_ignore(session: Session) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING into the counters, in the session's SQL dialect."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(PartnerLeadStats).on_conflict_do_nothing()  # type: ignore[return-value]
+_COUNTERS = ("partner_id", "open_leads", "offered", "accepted", "closed", "won")

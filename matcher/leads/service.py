@@ -65,8 +65,10 @@ def create_lead(
 ) -> Lead:
     """Store the lead and route it at once: direct, to the account's holder, or the best.
 
-    Everything is read (conflict check, ranking) before the first write, so the write
-    transaction stays short; on SQLite it holds the one database-wide write lock.
+    Everything is read (conflict check, ranking, the offer order) before the first write, and
+    the lead is written once, as routed, so the write transaction stays short: on SQLite it
+    holds the one database-wide write lock. Its writes: the chosen partner's capacity, the
+    lead, its history, the ranking examples and the outbox event.
     """
     require_known_names(session, lead)
     check = accounts.check(
@@ -102,12 +104,30 @@ def create_lead(
         created_at=now,
         updated_at=now,
     )
+    offered_to = None
+    if direct:
+        _set_finished(row, status=DIRECT, reason="direct_account", now=now)
+    elif reserved_for is not None and ranking is not None and not ranking.candidates:
+        _set_finished(row, status=UNASSIGNED, reason="reserved_partner_ineligible", now=now)
+    elif ranking is not None and _nobody_in_range(ranking):
+        _set_finished(row, status=UNASSIGNED, reason="no_partner_in_range", now=now)
+    else:
+        order = _offer_order(session, row, settings=routing.settings, now=now, had=set())
+        offered_to = _take_capacity_of_first(session, row, order)
+        if offered_to is None:
+            _set_finished(row, status=UNASSIGNED, reason="no_eligible_partner", now=now)
+        else:
+            _set_offered(row, partner_id=offered_to, settings=routing.settings, now=now)
     session.add(row)
     session.flush()
     _record(session, row, kind="created", actor=actor, now=now)
     if lead.max_km_beyond_radius is not None:
         widened = f"{lead.max_km_beyond_radius:g} km beyond service radius"
         _record(session, row, kind="widened", actor=actor, now=now, reason=widened)
+    if offered_to is None:
+        _record_finished(session, row, now=now)
+    else:
+        _record(session, row, kind="offered", actor=SYSTEM, now=now, partner_id=offered_to)
     if ranking is not None:
         examples.record_ranking(
             session,
@@ -115,15 +135,8 @@ def create_lead(
             candidates=ranking.candidates,
             model_version=ranking.model_version,
             routed_at=now,
+            offered_to=offered_to,
         )
-    if direct:
-        _finish(session, row, status=DIRECT, reason="direct_account", now=now)
-    elif reserved_for is not None and ranking is not None and not ranking.candidates:
-        _finish(session, row, status=UNASSIGNED, reason="reserved_partner_ineligible", now=now)
-    elif ranking is not None and _nobody_in_range(ranking):
-        _finish(session, row, status=UNASSIGNED, reason="no_partner_in_range", now=now)
-    else:
-        offer_next(session, row, settings=routing.settings, now=now)
     return row
 
 
@@ -221,6 +234,18 @@ def offer_next(session: Session, lead: Lead, *, settings: Settings, now: datetim
         _finish(session, lead, status=UNASSIGNED, reason="max_offers_reached", now=now)
         return
     had = repository.partners_offered(session, lead.id)
+    order = _offer_order(session, lead, settings=settings, now=now, had=had)
+    partner_id = _take_capacity_of_first(session, lead, order)
+    if partner_id is None:
+        _finish(session, lead, status=UNASSIGNED, reason="no_eligible_partner", now=now)
+    else:
+        _offer(session, lead, partner_id=partner_id, actor=SYSTEM, settings=settings, now=now)
+
+
+def _offer_order(
+    session: Session, lead: Lead, *, settings: Settings, now: datetime, had: set[int]
+) -> list[int]:
+    """The lead's candidates that have not had it, in the order its policy tries them."""
     remaining = [c for c in _candidates(lead) if c.partner_id not in had]
     recent = (
         repository.recent_offers(
@@ -229,18 +254,22 @@ def offer_next(session: Session, lead: Lead, *, settings: Settings, now: datetim
         if lead.policy == "balanced"
         else {}
     )
-    order = offer_order(
+    return offer_order(
         remaining, policy=lead.policy, margin=settings.lead_balance_margin, recent_offers=recent
     )
+
+
+def _take_capacity_of_first(session: Session, lead: Lead, order: list[int]) -> int | None:
+    """The first partner in `order` that still has capacity, a unit of it taken; the ones
+    found full (by concurrent leads since the ranking) move to the lead's excluded."""
     full: list[int] = []
     for partner_id in order:
         if repository.take_capacity(session, partner_id):
             _exclude_at_capacity(lead, full)
-            _offer(session, lead, partner_id=partner_id, actor=SYSTEM, settings=settings, now=now)
-            return
-        full.append(partner_id)  # filled up by concurrent leads since the ranking
+            return partner_id
+        full.append(partner_id)
     _exclude_at_capacity(lead, full)
-    _finish(session, lead, status=UNASSIGNED, reason="no_eligible_partner", now=now)
+    return None
 
 
 def assign(
@@ -384,11 +413,15 @@ def _offer(
     now: datetime,
 ) -> None:
     """Offers the lead to a partner whose capacity unit has been taken, with a deadline."""
+    _set_offered(lead, partner_id=partner_id, settings=settings, now=now)
+    _record(session, lead, kind="offered", actor=actor, now=now, partner_id=partner_id)
+    examples.record_offer(session, lead_id=lead.id, partner_id=partner_id)
+
+
+def _set_offered(lead: Lead, *, partner_id: int, settings: Settings, now: datetime) -> None:
     lead.status, lead.reason, lead.assigned_partner_id = OFFERED, None, partner_id
     lead.offers += 1
     lead.offered_at, lead.accept_by, lead.updated_at = now, _deadline(now, settings), now
-    _record(session, lead, kind="offered", actor=actor, now=now, partner_id=partner_id)
-    examples.record_offer(session, lead_id=lead.id, partner_id=partner_id)
 
 
 def _withdraw(
@@ -406,10 +439,18 @@ def _withdraw(
 
 
 def _finish(session: Session, lead: Lead, *, status: str, reason: str, now: datetime) -> None:
+    _set_finished(lead, status=status, reason=reason, now=now)
+    _record_finished(session, lead, now=now)
+
+
+def _set_finished(lead: Lead, *, status: str, reason: str, now: datetime) -> None:
     lead.status, lead.reason, lead.updated_at = status, reason, now
     lead.assigned_partner_id, lead.offered_at, lead.accept_by = None, None, None
-    kind = "direct" if status == DIRECT else "unassigned"
-    _record(session, lead, kind=kind, actor=SYSTEM, now=now, reason=reason)
+
+
+def _record_finished(session: Session, lead: Lead, *, now: datetime) -> None:
+    kind = "direct" if lead.status == DIRECT else "unassigned"
+    _record(session, lead, kind=kind, actor=SYSTEM, now=now, reason=lead.reason)
 
 
 def _record(

@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any, Literal, get_args
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.database import insert_on_conflict
 from matcher.notifications.models import NotificationEvent
 
 WRITTEN = "outbox_written"  # session.info flag: this transaction wrote an event
@@ -57,9 +57,8 @@ def emit(
     noticed."""
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(NotificationEvent)
+        insert_on_conflict(session, NotificationEvent)
         .values(
             kind=kind,
             occurrence=occurrence,

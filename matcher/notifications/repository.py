@@ -6,9 +6,9 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from core.database import insert_on_conflict
 from matcher.accounts.models import ACTIVE, Account, Reservation
 from matcher.notifications.models import (
     PENDING,
@@ -37,8 +37,7 @@ def add_deliveries(session: Session, rows: list[dict[str, object]], *, now: date
     ones an event already has for its target (another worker dispatched it too)."""
     if not rows:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Delivery).on_conflict_do_nothing(
+    statement = insert_on_conflict(session, Delivery).on_conflict_do_nothing(
         index_elements=["event_id", "channel", "target"]
     )
     due = {"status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
@@ -54,24 +53,31 @@ def claim(
     lease: timedelta,
     limit: int,
 ) -> list[Delivery]:
-    """Take up to `limit` due deliveries for `lease`: one UPDATE whose subquery locks with
-    SKIP LOCKED on PostgreSQL; the lease (`claimed_until`) keeps others off on every backend
-    and frees the rows of a worker that died."""
-    due = (
-        select(Delivery.id)
-        .where(
-            Delivery.status == PENDING,
-            Delivery.channel.in_(channels),
-            Delivery.next_attempt_at <= now,
-            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until <= now),
+    """Take up to `limit` due deliveries for `lease`. The due rows are read first (locked
+    with SKIP LOCKED on PostgreSQL), so a round with nothing due writes nothing (on SQLite a
+    write would queue behind every other writer); the UPDATE checks again that each is still
+    unclaimed, and the lease (`claimed_until`) keeps others off on every backend and frees
+    the rows of a worker that died."""
+    unclaimed = or_(Delivery.claimed_until.is_(None), Delivery.claimed_until <= now)
+    due = list(
+        session.scalars(
+            select(Delivery.id)
+            .where(
+                Delivery.status == PENDING,
+                Delivery.channel.in_(channels),
+                Delivery.next_attempt_at <= now,
+                unclaimed,
+            )
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
     )
+    if not due:
+        return []
     session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()))
+        .where(Delivery.id.in_(due), Delivery.status == PENDING, unclaimed)
         .values(claimed_until=now + lease, claim_token=token)
         .execution_options(synchronize_session=False)
     )

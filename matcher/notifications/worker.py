@@ -53,6 +53,7 @@ class RoundReport:
     sent: int = 0
     failed: int = 0
     dead: int = 0
+    full: bool = False  # a batch was full: more is waiting
 
     def count(self, outcome: str | None) -> None:
         if outcome == SENT:
@@ -121,6 +122,7 @@ class Worker:
             subscriptions = repository.subscriptions_by_id(
                 session, {d.subscription_id for d in batch if d.subscription_id is not None}
             )
+        report.full = report.dispatched >= limit or len(batch) >= limit
         emails = [d for d in batch if d.channel == EMAIL]
         jobs = [
             self.pool.submit(
@@ -272,12 +274,18 @@ async def background_notifier(app: FastAPI) -> AsyncIterator[None]:
 async def _deliver_forever(worker: Worker, wake: asyncio.Event, stopping: asyncio.Event) -> None:
     """Deliver as long as there is work, else wait `notify_poll_seconds`; the time-based
     events are written every `notify_schedule_seconds` (lead reminders by the SLA sweep).
+
+    A round that did not fill a batch is followed by the next no sooner than
+    `notify_round_seconds` after it began: under load a commit wakes the worker many times a
+    second, and one round for each cost more CPU than the lead that woke it (100,000
+    partners, 40 leads/s, 1 worker: 14.8 ms of CPU per lead, 9.2 ms without the worker).
     Returns between rounds once `stopping` is set."""
     settings, scheduled = worker.settings, float("-inf")
     while not stopping.is_set():
+        began = time.monotonic()
         try:
-            if time.monotonic() - scheduled >= settings.notify_schedule_seconds:
-                scheduled = time.monotonic()
+            if began - scheduled >= settings.notify_schedule_seconds:
+                scheduled = began
                 await run_in_threadpool(
                     schedule, worker.sessions, settings=settings, now=worker.clock()
                 )
@@ -285,7 +293,16 @@ async def _deliver_forever(worker: Worker, wake: asyncio.Event, stopping: asynci
         except Exception:  # a failed round is logged; the next one retries
             log.exception("notification round failed")
             report = RoundReport()
+        if report.full:
+            continue
         if not report.busy:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=settings.notify_poll_seconds)
+            await _until(wake, timeout=settings.notify_poll_seconds)
             wake.clear()
+        await _until(stopping, timeout=began + settings.notify_round_seconds - time.monotonic())
+
+
+async def _until(happened: asyncio.Event, *, timeout: float) -> None:
+    """Wait until the event is set or `timeout` seconds have passed."""
+    if timeout > 0:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(happened.wait(), timeout=timeout)
