@@ -101,7 +101,8 @@ def take_capacity(session: Session, partner_id: int) -> bool:
         },
         where=PartnerLeadStats.open_leads < limit,
     )
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    # a row comes back when one was inserted or updated (psycopg's rowcount here is -1)
+    return session.execute(statement.returning(PartnerLeadStats.partner_id)).first() is not None
 
 
 def release_capacity(session: Session, partner_id: int) -> None:
