@@ -129,9 +129,10 @@ class Idempotency:
         return JSONResponse(body, status_code=status_code, headers={"Location": location})
 
 
-def idempotency(
+async def idempotency(
     session: SessionDep, now: NowDep, settings: SettingsDep, key: KeyHeader = None
 ) -> Idempotency:
+    """No I/O here, so no worker thread (see core.deps): the session is only handed on."""
     return Idempotency(key=key, session=session, now=now, ttl_hours=settings.idempotency_ttl_hours)
 
 
