@@ -8,9 +8,9 @@ from core.access import service
 from core.access.deps import Role, allow
 from core.access.models import ApiKey
 from core.access.schemas import KeyCreate, KeyCreated, KeyRead
-from core.deps import NowDep, SessionDep
+from core.deps import CommittingRoute, NowDep, SessionDep
 
-router = APIRouter(prefix="/v1/keys", tags=["access"])
+router = APIRouter(prefix="/v1/keys", tags=["access"], route_class=CommittingRoute)
 
 KeyId = Path(ge=1, le=2**63 - 1, description="The key's id")
 

@@ -9,12 +9,12 @@ from fastapi.responses import Response
 
 from core.access.deps import CurrentPrincipal, Role, allow
 from core.database import transaction
-from core.deps import GeocoderDep, NowDep, in_process_or_thread
+from core.deps import CommittingRoute, GeocoderDep, NowDep, in_process_or_thread
 from indexing import service
 from indexing.protocol import PartnerIndex
 from indexing.schemas import SearchPage
 
-router = APIRouter(prefix="/v1/partners", tags=["search"])
+router = APIRouter(prefix="/v1/partners", tags=["search"], route_class=CommittingRoute)
 
 
 async def get_index(request: Request) -> PartnerIndex:

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core.access.deps import CurrentPrincipal, Role, allow, refuse_fields
 from core.deps import (
+    CommittingRoute,
     GeocoderDep,
     IfMatchDep,
     NowDep,
@@ -32,7 +33,7 @@ from profiles.schemas import (
     PartnerUpdate,
 )
 
-router = APIRouter(prefix="/v1/partners", tags=["partners"])
+router = APIRouter(prefix="/v1/partners", tags=["partners"], route_class=CommittingRoute)
 
 PartnerId = Path(ge=1, le=2**63 - 1, description="The partner's id")
 

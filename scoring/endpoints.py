@@ -7,14 +7,14 @@ from typing import Literal
 from fastapi import APIRouter, Query
 
 from core.access.deps import Role, allow
-from core.deps import NowDep, SessionDep
+from core.deps import CommittingRoute, NowDep, SessionDep
 from profiles.deps import FreshnessPolicyDep
 from scoring import service
 from scoring.schemas import StalePage
 
 MANAGERS = allow(Role.ADMIN, Role.MANAGER)
 
-router = APIRouter(prefix="/v1/partners", tags=["partners"])
+router = APIRouter(prefix="/v1/partners", tags=["partners"], route_class=CommittingRoute)
 
 
 @router.get("/stale", response_model=StalePage, dependencies=[MANAGERS])

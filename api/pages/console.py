@@ -17,7 +17,7 @@ from api.pages.charts import bar_chart, line_chart
 from api.pages.rendering import redirect, render
 from api.pages.session import PageSession, load_session, page_rule
 from api.pages.signin import CONSOLE
-from core.deps import NowDep, SessionDep, SettingsDep
+from core.deps import CommittingRoute, NowDep, SessionDep, SettingsDep
 from core.errors import InvalidInput, PartnerMatchError, invalid_input
 from indexing import repository as directory
 from matcher.accounts import service as accounts
@@ -33,6 +33,7 @@ from profiles.deps import FreshnessPolicyDep
 from scoring import service as scoring
 
 router = APIRouter(
+    route_class=CommittingRoute,
     prefix="/console",
     include_in_schema=False,
     dependencies=[page_rule(*CONSOLE.roles, sign_in=CONSOLE.sign_in_path)],

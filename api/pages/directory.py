@@ -18,7 +18,7 @@ from geopy.distance import great_circle
 from api.pages.rendering import render
 from api.pages.session import page_rule
 from core.access.deps import PUBLIC
-from core.deps import GeocoderDep, NowDep, SessionDep
+from core.deps import CommittingRoute, GeocoderDep, NowDep, SessionDep
 from core.errors import InvalidInput, PartnerMatchError
 from indexing import service as search
 from indexing.endpoints import IndexDep
@@ -27,7 +27,7 @@ from profiles import service as profiles
 from profiles.deps import FreshnessPolicyDep
 from profiles.schemas import TIERS
 
-router = APIRouter(include_in_schema=False, dependencies=[page_rule()])
+router = APIRouter(include_in_schema=False, dependencies=[page_rule()], route_class=CommittingRoute)
 
 Many = Annotated[list[str], Query()]
 PAGE_SIZE = 20

@@ -17,7 +17,7 @@ from api.pages.rendering import redirect, render
 from api.pages.session import PageSession, load_session, page_rule
 from api.pages.signin import PORTAL
 from core.access.deps import Principal, require_own
-from core.deps import GeocoderDep, NowDep, SessionDep, SettingsDep
+from core.deps import CommittingRoute, GeocoderDep, NowDep, SessionDep, SettingsDep
 from core.errors import NotFound, PartnerMatchError, invalid_input
 from matcher.leads import service as leads
 from matcher.leads.models import ACCEPTED, OFFERED, Lead
@@ -28,6 +28,7 @@ from profiles.freshness import FreshnessPolicy
 from profiles.schemas import PartnerRead, PartnerUpdate
 
 router = APIRouter(
+    route_class=CommittingRoute,
     prefix="/portal",
     include_in_schema=False,
     dependencies=[page_rule(*PORTAL.roles, sign_in=PORTAL.sign_in_path)],

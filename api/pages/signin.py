@@ -13,7 +13,7 @@ from api.pages.session import load_session, page_rule
 from core.access import service as keys
 from core.access.models import Role
 from core.database import transaction
-from core.deps import NowDep
+from core.deps import CommittingRoute, NowDep
 from core.errors import Unauthorized
 
 
@@ -37,7 +37,12 @@ CONSOLE = Area("/console", "Channel console", frozenset({Role.MANAGER, Role.ADMI
 
 def sign_in_router(area: Area) -> APIRouter:
     """GET and POST {area}/sign-in and POST {area}/sign-out."""
-    router = APIRouter(prefix=area.path, include_in_schema=False, dependencies=[page_rule()])
+    router = APIRouter(
+        prefix=area.path,
+        include_in_schema=False,
+        dependencies=[page_rule()],
+        route_class=CommittingRoute,
+    )
 
     @router.get("/sign-in", response_class=HTMLResponse)
     def sign_in_form(request: Request, next: str | None = None) -> HTMLResponse:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.orm import Session
 
 from core.access.deps import Role, allow
-from core.deps import NowDep, SessionDep, SettingsDep
+from core.deps import CommittingRoute, NowDep, SessionDep, SettingsDep
 from matcher.accounts import service
 from matcher.accounts.models import Account
 from matcher.accounts.schemas import (
@@ -22,7 +22,10 @@ from matcher.accounts.schemas import (
 
 # Accounts are channel-conflict data: channel managers only (a router-wide access rule).
 router = APIRouter(
-    prefix="/v1/accounts", tags=["accounts"], dependencies=[allow(Role.ADMIN, Role.MANAGER)]
+    route_class=CommittingRoute,
+    prefix="/v1/accounts",
+    tags=["accounts"],
+    dependencies=[allow(Role.ADMIN, Role.MANAGER)],
 )
 
 AccountId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The account's id")]

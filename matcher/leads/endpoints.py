@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.access.deps import CurrentPrincipal, Principal, Role, allow, require_own
 from core.database import commit
-from core.deps import IdCursor, NowDep, SessionDep, SettingsDep
+from core.deps import CommittingRoute, IdCursor, NowDep, SessionDep, SettingsDep
 from core.errors import NotFound
 from matcher.leads import idempotency, ranking, service
 from matcher.leads.deps import RetrievalDep, RoutingGateDep
@@ -33,7 +33,7 @@ from matcher.leads.schemas import (
     lead_detail,
 )
 
-router = APIRouter(prefix="/v1/leads", tags=["leads"])
+router = APIRouter(prefix="/v1/leads", tags=["leads"], route_class=CommittingRoute)
 
 MANAGERS = allow(Role.ADMIN, Role.MANAGER)
 MANAGERS_OR_ASSIGNEE = allow(Role.ADMIN, Role.MANAGER, Role.PARTNER)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from core.access.deps import Role, allow
-from core.deps import IdCursor, NowDep, SessionDep
+from core.deps import CommittingRoute, IdCursor, NowDep, SessionDep
 from matcher.notifications import service
 from matcher.notifications.schemas import (
     DeliveryPage,
@@ -24,9 +24,12 @@ from matcher.notifications.schemas import (
     subscription_read,
 )
 
-router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
+router = APIRouter(prefix="/v1/notifications", tags=["notifications"], route_class=CommittingRoute)
 webhooks_router = APIRouter(
-    prefix="/v1/webhooks", tags=["notifications"], dependencies=[allow(Role.ADMIN)]
+    route_class=CommittingRoute,
+    prefix="/v1/webhooks",
+    tags=["notifications"],
+    dependencies=[allow(Role.ADMIN)],
 )
 
 MANAGERS = allow(Role.ADMIN, Role.MANAGER)

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from core.access.deps import Role, allow
-from core.deps import NowDep, SessionDep
+from core.deps import CommittingRoute, NowDep, SessionDep
 from matcher.reports import service
 from matcher.reports.schemas import RoutingReport
 from profiles.schemas import UtcDateTime
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/v1/reports", tags=["reports"], route_class=CommittingRoute)
 
 DEFAULT_WINDOW = timedelta(days=30)
 

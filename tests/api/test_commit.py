@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any, get_args, get_type_hints
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
+from core.access.deps import routes_of
+from core.deps import CommittingRoute
 from tests.factories import partner_payload
 
 
@@ -49,3 +53,26 @@ class TestRefusedCommit:
         client.post("/v1/partners", json=partner_payload(name="Never Stored"))
         found = client.get("/v1/partners/search", params={"q": "never stored"}).json()
         assert found["total"] == 0
+
+
+def test_every_sync_route_taking_the_session_commits_it_in_its_own_thread(app: FastAPI) -> None:
+    """Such a route's answer must not wait for a worker thread with the transaction still
+    open (see core.deps.CommittingRoute and the concurrent-reservations test)."""
+    not_committing = [
+        f"{sorted(context.methods or [])} {context.path}"
+        for context in routes_of(app)
+        if _takes_a_session_in_a_thread(context.endpoint)
+        and not isinstance(context.route, CommittingRoute)
+    ]
+    assert not_committing == []
+
+
+def _takes_a_session_in_a_thread(endpoint: Callable[..., Any] | None) -> bool:
+    if endpoint is None or inspect.iscoroutinefunction(inspect.unwrap(endpoint)):
+        return False
+    hints = get_type_hints(inspect.unwrap(endpoint), include_extras=True)
+    return any(_is_session(hint) for hint in hints.values())
+
+
+def _is_session(hint: Any) -> bool:
+    return hint is Session or get_args(hint)[:1] == (Session,)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
+import anyio.to_thread
+import pytest
 from fastapi.testclient import TestClient
 
+from core import sqlite_writes
 from tests.conftest import Clock
 from tests.factories import create_partner
 from tests.matcher.factories import create_account, error_fields, in_days, reserve
@@ -117,29 +121,60 @@ class TestCheckBadInput:
         assert (response.status_code, error_fields(response)) == (422, {"name"})
 
 
+def race_for_one_account(
+    client: TestClient, clock: Clock, *, partners: list[int]
+) -> tuple[dict, list[int]]:
+    """One reservation of a new account per partner, all sent at once: the account and the
+    answers' statuses."""
+    account = create_account(client, name="Contested Customer")
+    until = in_days(clock.now, 30).isoformat()
+    start = threading.Barrier(len(partners))
+    statuses: list[int] = []
+
+    def attempt(partner_id: int) -> None:
+        start.wait()
+        response = client.post(
+            f"/v1/accounts/{account['id']}/reservations",
+            json={"partner_id": partner_id, "until": until},
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(p,)) for p in partners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return account, statuses
+
+
 class TestConcurrentReservations:
     def test_exactly_one_of_many_concurrent_reservations_wins(
         self, client: TestClient, clock: Clock
     ) -> None:
         partners = [create_partner(client)["id"] for _ in range(8)]
-        account = create_account(client, name="Contested Customer")
-        until = in_days(clock.now, 30).isoformat()
-        start = threading.Barrier(len(partners))
-        statuses: list[int] = []
-
-        def attempt(partner_id: int) -> None:
-            start.wait()
-            response = client.post(
-                f"/v1/accounts/{account['id']}/reservations",
-                json={"partner_id": partner_id, "until": until},
-            )
-            statuses.append(response.status_code)
-
-        threads = [threading.Thread(target=attempt, args=(p,)) for p in partners]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        account, statuses = race_for_one_account(client, clock, partners=partners)
         assert Counter(statuses) == {201: 1, 409: len(partners) - 1}
         holder = client.get(f"/v1/accounts/{account['id']}").json()["holder"]
         assert holder["partner_id"] in partners
+
+    def test_writers_waiting_for_the_store_do_not_starve_the_one_answering(
+        self, client: TestClient, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """More concurrent writes than the process has threads for them: the first one to
+        write still answers (and so commits) while the others hold every thread, waiting
+        for the store it holds."""
+        monkeypatch.setattr(sqlite_writes, "WAIT_SECONDS", 3.0)  # a stall fails in seconds
+        client.portal.call(_threads_for_requests, 2)
+        partners = [create_partner(client)["id"] for _ in range(8)]
+        began = time.monotonic()
+        _, statuses = race_for_one_account(client, clock, partners=partners)
+        assert Counter(statuses) == {201: 1, 409: len(partners) - 1}
+        assert time.monotonic() - began < WAIT_SECONDS_BOUND
+
+
+WAIT_SECONDS_BOUND = 3.0  # less than any writer could have waited for its turn
+
+
+def _threads_for_requests(count: int) -> None:
+    """In the app's event loop: let at most `count` requests run in worker threads at once."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = count
