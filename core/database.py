@@ -106,10 +106,9 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def commit(session: Session) -> None:
     """Commit, turning the store's refusals into the contract's errors: a row changed by a
-    concurrent writer or a uniqueness race is a 409, a busy or failing store a 503. A route
-    that writes much may call it before it builds its answer (the unit of work then finds
-    nothing left to commit): a commit left to the request's end waits for the event loop to
-    hand it to a thread, and on SQLite the write lock is held meanwhile."""
+    concurrent writer or a uniqueness race is a 409, a busy or failing store a 503. Sync
+    routes call it as they return (`core.deps.CommittingRoute`); a route may call it earlier,
+    as lead routing does inside its turn."""
     try:
         session.commit()
     except (StaleDataError, IntegrityError) as exc:
