@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     # Rounds start at most this often unless a batch was full: a burst of events is one round.
     notify_round_seconds: float = Field(default=0.2, ge=0, le=60)
     # How often the day-granular events (profile.due/stale, reservation.expiring) are
-    # computed: a pass reads every flagged partner (100,000 partners: ~1.8 s of CPU).
+    # computed, by one process of the store: a pass reads every flagged partner (100,000
+    # partners: ~0.9 s of CPU).
     notify_schedule_seconds: float = Field(default=900, gt=0, le=86_400)
     notify_batch_size: int = Field(default=50, ge=1, le=10_000)
     notify_concurrency: int = Field(default=8, ge=1, le=256)  # sends in flight per worker

@@ -19,7 +19,7 @@ from matcher.leads.payload import LeadIn
 from matcher.leads.ranking import Retrieval
 from matcher.leads.schemas import LeadRead
 from matcher.leads.sweep import sweep as sweep_offers
-from matcher.notifications.schedule import schedule
+from matcher.notifications.schedule import schedule, schedule_in_turn
 from matcher.notifications.worker import Worker, run_until_idle
 
 console = Console()
@@ -57,7 +57,8 @@ def notify(
                     sweep_offers(opened.sessions, settings=settings, now=_utc_now())
                 if time.monotonic() - scheduled >= settings.notify_schedule_seconds:
                     scheduled = time.monotonic()
-                    schedule(opened.sessions, settings=settings, now=_utc_now())
+                    run_pass = schedule if once else schedule_in_turn
+                    run_pass(opened.sessions, settings=settings, now=_utc_now())
                 report = run_until_idle(worker)
                 if once:
                     console.print(

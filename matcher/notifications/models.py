@@ -79,3 +79,14 @@ class WebhookSubscription(Base):
     event_types: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SchedulePass(Base):
+    """When a process last began the time-based events' pass (`schedule`): one pass per
+    `notify_schedule_seconds` for the whole store, however many processes serve it and however
+    often they restart."""
+
+    __tablename__ = "notification_schedule_passes"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    began_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,6 +14,7 @@ from matcher.notifications.models import (
     PENDING,
     Delivery,
     NotificationEvent,
+    SchedulePass,
     WebhookSubscription,
 )
 from profiles.models import Partner
@@ -165,6 +166,20 @@ def reservations_ending(
         .order_by(Reservation.until, Reservation.id)
     )
     return [(reservation, account) for reservation, account in session.execute(query)]
+
+
+def begin_pass(session: Session, name: str, *, now: datetime, every: timedelta) -> bool:
+    """Whether this process may run the pass `name` now: true for one caller per `every`
+    (the row's time moves to `now` in the same statement), and again at once if the clock went
+    back behind the last pass."""
+    statement = insert_on_conflict(session, SchedulePass).values(name=name, began_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SchedulePass.name],
+        set_={"began_at": now},
+        where=or_(SchedulePass.began_at <= now - every, SchedulePass.began_at > now),
+    )
+    # a row comes back when one was inserted or updated (psycopg's rowcount here is -1)
+    return session.execute(statement.returning(SchedulePass.name)).first() is not None
 
 
 def all_subscriptions(session: Session) -> Sequence[WebhookSubscription]:

@@ -42,7 +42,7 @@ from matcher.notifications.models import (
     WebhookSubscription,
 )
 from matcher.notifications.retry import next_attempt
-from matcher.notifications.schedule import schedule
+from matcher.notifications.schedule import schedule_in_turn
 
 log = logging.getLogger("partnermatch.notify")
 
@@ -273,7 +273,8 @@ async def background_notifier(app: FastAPI) -> AsyncIterator[None]:
 
 async def _deliver_forever(worker: Worker, wake: asyncio.Event, stopping: asyncio.Event) -> None:
     """Deliver as long as there is work, else wait `notify_poll_seconds`; the time-based
-    events are written every `notify_schedule_seconds` (lead reminders by the SLA sweep).
+    events are written every `notify_schedule_seconds` by one process of the store
+    (`schedule_in_turn`; lead reminders by the SLA sweep).
 
     A round that did not fill a batch is followed by the next no sooner than
     `notify_round_seconds` after it began: under load a commit wakes the worker many times a
@@ -287,7 +288,7 @@ async def _deliver_forever(worker: Worker, wake: asyncio.Event, stopping: asynci
             if began - scheduled >= settings.notify_schedule_seconds:
                 scheduled = began
                 await run_in_threadpool(
-                    schedule, worker.sessions, settings=settings, now=worker.clock()
+                    schedule_in_turn, worker.sessions, settings=settings, now=worker.clock()
                 )
             report = await run_in_threadpool(worker.run_once)
         except Exception:  # a failed round is logged; the next one retries

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from bench.receivers import SmtpServer
-from matcher.notifications.schedule import schedule
+from matcher.notifications.schedule import schedule, schedule_in_turn
 from matcher.notifications.worker import Worker, run_until_idle
 from tests.conftest import Clock
 from tests.matcher.factories import create_account, in_days, post_lead, reserve, sweep_now
@@ -38,6 +38,42 @@ def _statements(client: TestClient) -> Iterator[list[str]]:
 def run_schedule(client: TestClient) -> int:
     app = client.app
     return schedule(app.state.sessionmaker, settings=app.state.settings, now=app.state.clock())  # type: ignore[attr-defined]
+
+
+def run_in_turn(client: TestClient, *, every_hours: float) -> int:
+    """One process's timer firing: `schedule_in_turn` with passes `every_hours` apart."""
+    app = client.app
+    settings = app.state.settings.model_copy(update={"notify_schedule_seconds": every_hours * 3600})  # type: ignore[attr-defined]
+    return schedule_in_turn(app.state.sessionmaker, settings=settings, now=app.state.clock())  # type: ignore[attr-defined]
+
+
+class TestOnePassPerInterval:
+    def test_a_pass_begun_within_the_interval_is_not_run_again(
+        self, client: TestClient, clock: Clock
+    ) -> None:
+        clock.advance(hours=(36 - clock.now.hour) % 24)  # noon: the next hours stay on one day
+        partner = partner_with_contacts(client, slug="dusty")
+        clock.advance(days=150, minutes=-30)
+        assert run_in_turn(client, every_hours=2) == 0  # a pass, half an hour before it is due
+        clock.advance(hours=1)
+        with _statements(client) as executed:
+            assert run_in_turn(client, every_hours=2) == 0  # another worker, an hour later
+        assert not [s for s in executed if "FROM partners" in s], "a pass ran out of turn"
+        assert kinds_of(client, partner_id=partner) == []
+        clock.advance(hours=1)
+        assert run_in_turn(client, every_hours=2) == 1  # two hours after the last pass began
+        assert kinds_of(client, partner_id=partner) == ["profile.due"]
+
+    def test_a_clock_set_back_behind_the_last_pass_runs_one(
+        self, client: TestClient, clock: Clock
+    ) -> None:
+        clock.advance(hours=(36 - clock.now.hour) % 24)
+        partner = partner_with_contacts(client, slug="dusty")
+        clock.advance(days=151)
+        assert run_in_turn(client, every_hours=2) == 0  # a day late: no longer due on this day
+        clock.advance(days=-1)
+        assert run_in_turn(client, every_hours=2) == 1  # due on this day
+        assert kinds_of(client, partner_id=partner) == ["profile.due"]
 
 
 class TestLeadReminder:
