@@ -4,9 +4,12 @@ answered meanwhile (a request that stalls the process shows there).
 
     .venv/bin/python -m bench.abuse_bench [--partners 2000] [--import-mb 20] [--workers 1]
     ... --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_abuse
+    ... --only import   (the cases whose name holds this text)
 
 Targets: no 5xx, no request over 5 s (the slow body is held for PARTNERMATCH_BODY_TIMEOUT_SECONDS,
-set to 5 s here), RSS growth under 100 MB each.
+set to 5 s here), RSS growth under 100 MB each. An import's own time grows with its body (the
+issue's case is 100 MB); what must stay under 5 s are the writes and reads made meanwhile,
+which the import case times ("slowest").
 """
 
 from __future__ import annotations
@@ -120,22 +123,29 @@ def import_case(megabytes: int) -> Case:
             client.post("/v1/partners/import", content=body, headers=headers)
         )
         others: list[int] = []
+        slowest = 0.0
         while not importing.done():
             seeded = next(generate_partners(1, seed=len(others), today=today))
             payload = {name: value for name, value in seeded.items() if name not in _SOURCE_TIMES}
             payload["external_id"] = f"ABUSE-OTHER-{run}-{len(others)}"
-            others.append(
-                (await client.post("/v1/partners", json=payload, headers=key)).status_code
-            )
-            others.append((await client.get("/v1/leads", headers=key)).status_code)
+            for method, path, arguments in (
+                ("POST", "/v1/partners", {"json": payload}),
+                ("GET", "/v1/leads", {}),
+            ):
+                began = time.perf_counter()
+                answer = await client.request(method, path, headers=key, **arguments)
+                slowest = max(slowest, time.perf_counter() - began)
+                others.append(answer.status_code)
             await asyncio.sleep(0.2)
         imported = await importing
         report = imported.json()
         failed = [status for status in others if status >= 300]
         return (
             f"{imported.status_code}; {len(body) / 1e6:.0f} MB, {len(lines):,} lines: "
-            f"created {report.get('created')}, failed {report.get('failed')}; "
-            f"{len(others)} other requests meanwhile, {len(failed)} failed {sorted(set(failed))}"
+            f"created {report.get('created')}, updated {report.get('updated')}, "
+            f"failed {report.get('failed')}; {len(others)} other requests meanwhile (a partner "
+            f"created, leads listed), {len(failed)} failed {sorted(set(failed))}, "
+            f"slowest {slowest:.2f} s"
         )
 
     return run
@@ -175,6 +185,7 @@ def main() -> None:
     parser.add_argument("--import-mb", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--database-url", help="default: a SQLite file under bench/var/")
+    parser.add_argument("--only", default="", help="run the cases whose name holds this text")
     args = parser.parse_args()
 
     VAR.mkdir(exist_ok=True)
@@ -209,6 +220,8 @@ def main() -> None:
         print("| case | answer | took | RSS growth | slowest /healthz meanwhile |")
         print("|---|---|---|---|---|")
         for name, case in cases.items():
+            if args.only not in name:
+                continue
             print(asyncio.run(measure(server, key, name, case)), flush=True)
     finally:
         server.stop()

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -41,6 +41,11 @@ class CertificationEntry:
 
 
 _ACRONYM_IN_NAME = re.compile(r"\(([A-Z0-9][A-Za-z0-9+\-]{1,14})\)$")
+
+
+# Spellings resolved per kind and remembered: an import canonicalises ~10 names per partner,
+# nearly all of them repeats, and folding one (Unicode normalisation) is the costly part.
+SPELLINGS_REMEMBERED = 16_384
 
 
 def fold_key(text: str) -> str:
@@ -136,11 +141,13 @@ def industries() -> list[str]:
     return [name for name, _ in _industry_entries()]
 
 
+@lru_cache(maxsize=SPELLINGS_REMEMBERED)
 def canonical_skill(name: str) -> str:
     """Resolve a skill spelling or synonym ("k8s", "AWS") to its canonical name."""
     return _canonical(name, _skill_lookup())
 
 
+@lru_cache(maxsize=SPELLINGS_REMEMBERED)
 def canonical_certification(name: str) -> str:
     """Resolve a certification name, exam code or acronym ("CKAD", "AZ-104") to its name."""
     return _canonical(name, _certification_lookup())
@@ -171,6 +178,7 @@ def _spellings(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> Mapping[str,
     )
 
 
+@lru_cache(maxsize=SPELLINGS_REMEMBERED)
 def canonical_industry(name: str) -> str:
     """Resolve an industry spelling or synonym ("Banking") to its canonical name."""
     return _canonical(name, _industry_lookup())
