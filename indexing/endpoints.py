@@ -62,7 +62,7 @@ async def search_partners(
     sort: Annotated[Literal["relevance", "distance"], Query()] = "relevance",
     limit: int = 20,
     cursor: str | None = None,
-) -> SearchPage | Response:
+) -> Response:
     """Directory search. Staff (manager and admin keys) also see each partner's freshness;
     for everyone else results are the public view, which leaves it out."""
     params = service.SearchParams(
@@ -82,14 +82,11 @@ async def search_partners(
         cursor=cursor,
     )
 
-    def answer() -> SearchPage:
+    def answer() -> bytes:
         with transaction(request.app.state.sessionmaker) as session:  # reads only
             search = service.build_query(session, params, geocoder=geocoder, now=now)
             views = request.app.state.public_views
-            return service.search_directory(session, index, search, views=views)
+            staff = principal.role in STALE_READERS
+            return service.search_directory_json(session, index, search, views=views, staff=staff)
 
-    page = await in_process_or_thread(request, answer)
-    if principal.role in STALE_READERS:
-        return page
-    public = page.model_dump_json(exclude={"items": {"__all__": {"freshness"}}})
-    return Response(public, media_type="application/json")
+    return Response(await in_process_or_thread(request, answer), media_type="application/json")

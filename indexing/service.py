@@ -7,9 +7,11 @@ raises InvalidInput naming its parameter.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from geopy.exc import GeopyError
 from geopy.geocoders.base import Geocoder
@@ -17,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, Unavailable
 from indexing import repository
-from indexing.protocol import PartnerIndex, SearchHit, SearchQuery
-from indexing.public_views import PublicViews
+from indexing.protocol import PartnerIndex, SearchHit, SearchQuery, SearchResult
+from indexing.public_views import PublicView, PublicViews
 from indexing.schemas import NearPlace, SearchItem, SearchPage
 from profiles.freshness import STATUS_NAMES, reason_names
 from profiles.geocoding import ResolvedPlace, country_code, resolve_place
@@ -164,32 +166,70 @@ def search_directory(
 ) -> SearchPage:
     """One page of the directory, each hit with the partner's public profile: from `views`
     where the index's version of it is there, from the store otherwise."""
-    query = search.query
-    result = index.search(query)
-    views = views or PublicViews(capacity=1)
-    day = query.on_date
-    profiles = {
-        hit.partner_id: view
-        for hit in result.items
-        if (view := views.get(hit.partner_id, version=hit.version, day=day)) is not None
-    }
-    missing = [hit.partner_id for hit in result.items if hit.partner_id not in profiles]
-    for partner in repository.partners_by_id(session, missing).values():
-        profiles[partner.id] = view = _public(partner, today=day)
-        views.put(view, version=partner.version, day=day)
+    result, found = _hits_and_views(session, index, search, views=views)
     items = [
-        _item(profiles[hit.partner_id], hit)
+        _item(found[hit.partner_id].profile, hit)
         for hit in result.items
-        if hit.partner_id in profiles  # deleted since the index answered
+        if hit.partner_id in found  # deleted since the index answered
     ]
-    near = None if search.near is None else NearPlace(**dataclasses.asdict(search.near))
     return SearchPage(
         items=items,
         total=result.total,
         facets=result.facets,
         next_cursor=result.next_cursor,
-        near=near,
+        near=_near_place(search),
     )
+
+
+def search_directory_json(
+    session: Session,
+    index: PartnerIndex,
+    search: DirectorySearch,
+    *,
+    views: PublicViews,
+    staff: bool,
+) -> bytes:
+    """`search_directory`'s page as JSON, written from each view's JSON instead of item models
+    (building and serialising them was ~15% of a search's CPU); without `staff`, the items
+    leave out freshness, as the public view does."""
+    result, found = _hits_and_views(session, index, search, views=views)
+    items = b",".join(
+        _item_json(found[hit.partner_id], hit, staff=staff)
+        for hit in result.items
+        if hit.partner_id in found
+    )
+    near = _near_place(search)
+    rest = {
+        "total": result.total,
+        "facets": result.facets,
+        "next_cursor": result.next_cursor,
+        "near": None if near is None else near.model_dump(),
+    }
+    return b'{"items":[' + items + b"]," + _json(rest)[1:]
+
+
+def _hits_and_views(
+    session: Session, index: PartnerIndex, search: DirectorySearch, *, views: PublicViews | None
+) -> tuple[SearchResult, dict[int, PublicView]]:
+    """The index's answer, and the public view of each hit still in the store."""
+    query = search.query
+    result = index.search(query)
+    views = views or PublicViews(capacity=1)
+    day = query.on_date
+    found = {
+        hit.partner_id: view
+        for hit in result.items
+        if (view := views.get(hit.partner_id, version=hit.version, day=day)) is not None
+    }
+    missing = [hit.partner_id for hit in result.items if hit.partner_id not in found]
+    for partner in repository.partners_by_id(session, missing).values():
+        found[partner.id] = view = PublicView.of(_public(partner, today=day))
+        views.put(view, version=partner.version, day=day)
+    return result, found
+
+
+def _near_place(search: DirectorySearch) -> NearPlace | None:
+    return None if search.near is None else NearPlace(**dataclasses.asdict(search.near))
 
 
 def _public(partner: Partner, *, today: date) -> PartnerPublic:
@@ -202,13 +242,33 @@ def _item(profile: PartnerPublic, hit: SearchHit) -> SearchItem:
     twenty validations were a tenth of a search's time)."""
     return SearchItem.model_construct(
         **dict(profile),
-        score=round(hit.score, 6),
-        distance_km=None if hit.distance_km is None else round(hit.distance_km, 3),
-        freshness=FreshnessRead.model_construct(
-            status=STATUS_NAMES[hit.freshness],
-            reasons=reason_names(hit.freshness_reasons),
-        ),
+        **_hit_fields(hit),
+        freshness=FreshnessRead.model_construct(**_freshness(hit)),
     )
+
+
+def _item_json(view: PublicView, hit: SearchHit, *, staff: bool) -> bytes:
+    """`_item` as JSON: the view's fields, then the hit's in `SearchItem`'s order."""
+    fields = _hit_fields(hit)
+    if staff:
+        fields["freshness"] = _freshness(hit)
+    return view.open_json + b"," + _json(fields)[1:]
+
+
+def _hit_fields(hit: SearchHit) -> dict[str, Any]:
+    return {
+        "score": round(hit.score, 6),
+        "distance_km": None if hit.distance_km is None else round(hit.distance_km, 3),
+    }
+
+
+def _freshness(hit: SearchHit) -> dict[str, Any]:
+    return {"status": STATUS_NAMES[hit.freshness], "reasons": reason_names(hit.freshness_reasons)}
+
+
+def _json(value: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON, as pydantic writes it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 # One of each kind of directory search: text, a place with and without a radius, distance order.

@@ -7,6 +7,7 @@ partner (100 km and 400 km), and a stale Munich partner not updated for 400 days
 from __future__ import annotations
 
 import base64
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.access.models import Role
+from core.database import transaction
+from indexing.service import SearchParams, build_query, search_directory
 from profiles.schemas import PartnerPublic
 from profiles.taxonomy import canonical_skill
 from tests.conftest import ClientAs
@@ -229,6 +232,40 @@ class TestFacetsAndPaging:
         assert set(item) == set(PartnerPublic.model_fields) | {"score", "distance_km"} | staff
         # No capacity, external id, version or timestamps; only active certifications.
         assert item["certifications"] == [{"name": CKA, "issuer": "Vendor", "expires_at": None}]
+
+
+class TestPageJson:
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"near": AUGSBURG, "radius_km": 100, "sort": "distance", "limit": 2},
+            {"skills": ["AWS"], "include_stale": True},
+            {"q": "cloud", "near": "Munich"},
+        ],
+    )
+    @pytest.mark.parametrize("role", [Role.PUBLIC, Role.MANAGER])
+    def test_the_api_page_is_the_service_page(
+        self, client_as: ClientAs, world: dict[str, int], params: dict[str, Any], role: Role
+    ) -> None:
+        """The API writes its pages from the views' stored JSON; they must say what the
+        service's page models say (the CLI's and the web directory's), freshness for staff."""
+        caller = client_as(role)
+        answered = search(caller, **params)
+        app = caller.app
+        staff = role is Role.MANAGER
+        wanted = SearchParams(**{**params, "include_stale": params.get("include_stale", False)})
+        with transaction(app.state.sessionmaker) as session:  # type: ignore[attr-defined]
+            query = build_query(
+                session,
+                wanted if staff else dataclasses.replace(wanted, include_stale=False),
+                geocoder=app.state.geocoder,  # type: ignore[attr-defined]
+                now=app.state.clock(),  # type: ignore[attr-defined]
+            )
+            page = search_directory(session, app.state.index, query)  # type: ignore[attr-defined]
+        expected = page.model_dump(
+            mode="json", exclude=None if staff else {"items": {"__all__": {"freshness"}}}
+        )
+        assert answered["items"] and answered == expected
 
 
 def _b64(text: str) -> str:
