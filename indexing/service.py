@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from geopy.exc import GeopyError
@@ -248,11 +249,14 @@ def _item(profile: PartnerPublic, hit: SearchHit) -> SearchItem:
 
 
 def _item_json(view: PublicView, hit: SearchHit, *, staff: bool) -> bytes:
-    """`_item` as JSON: the view's fields, then the hit's in `SearchItem`'s order."""
+    """`_item` as JSON: the view's fields, then the hit's in `SearchItem`'s order (a float's
+    repr is its JSON)."""
     fields = _hit_fields(hit)
+    distance = "null" if fields["distance_km"] is None else repr(fields["distance_km"])
+    tail = f',"score":{fields["score"]!r},"distance_km":{distance}'
     if staff:
-        fields["freshness"] = _freshness(hit)
-    return view.open_json + b"," + _json(fields)[1:]
+        tail += ',"freshness":' + _freshness_json(hit.freshness, hit.freshness_reasons)
+    return view.open_json + tail.encode() + b"}"
 
 
 def _hit_fields(hit: SearchHit) -> dict[str, Any]:
@@ -264,6 +268,11 @@ def _hit_fields(hit: SearchHit) -> dict[str, Any]:
 
 def _freshness(hit: SearchHit) -> dict[str, Any]:
     return {"status": STATUS_NAMES[hit.freshness], "reasons": reason_names(hit.freshness_reasons)}
+
+
+@cache  # a handful of statuses and reason sets
+def _freshness_json(status: int, reasons: int) -> str:
+    return json.dumps({"status": STATUS_NAMES[status], "reasons": reason_names(reasons)})
 
 
 def _json(value: dict[str, Any]) -> bytes:
