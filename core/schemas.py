@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
+# In a validation context: the JSON text was searched once and holds no NUL (`nul_free`).
+_NUL_FREE = "partnermatch.nul_free"
 
 
 class Strict(BaseModel):
@@ -13,10 +18,18 @@ class Strict(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value: object) -> object:
-        if _holds_nul(value):
+    def _no_nul(cls, value: object, info: ValidationInfo) -> object:
+        searched = isinstance(info.context, dict) and info.context.get(_NUL_FREE)
+        if not searched and _holds_nul(value):
             raise ValueError("must not contain NUL characters (\\u0000)")
         return value
+
+
+def nul_free(text: str) -> dict[str, Any] | None:
+    """The context for validating JSON `text`: when the text holds no NUL (raw or escaped),
+    one that spares every field its own search (a tenth of an import's CPU); None otherwise,
+    so the field holding one is named."""
+    return None if "\\u0000" in text or "\x00" in text else {_NUL_FREE: True}
 
 
 def _holds_nul(value: object) -> bool:

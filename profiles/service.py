@@ -20,6 +20,7 @@ from core.errors import (
     PreconditionFailed,
     invalid_input,
 )
+from core.schemas import nul_free
 from profiles import changelog, repository
 from profiles.freshness import Freshness, FreshnessPolicy, assess
 from profiles.models import Certification, Location, Partner, PartnerSkill
@@ -159,7 +160,7 @@ def _import_batch(
     parsed: list[tuple[int, PartnerImport]] = []
     for number, text in batch:
         try:
-            parsed.append((number, PartnerImport.model_validate_json(text)))
+            parsed.append((number, PartnerImport.model_validate_json(text, context=nul_free(text))))
         except ValidationError as exc:
             report.errors.append(_line_error(number, invalid_input(exc.errors())))
     known = repository.known_by_external_id(session, (data.external_id for _, data in parsed))

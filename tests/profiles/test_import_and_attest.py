@@ -135,6 +135,15 @@ class TestImport:
             assert report["errors"][0]["details"][0]["field"] == "external_id"
         assert client.get("/v1/partners/search", params={"q": "no id"}).json()["total"] == 0
 
+    def test_a_nul_character_is_reported_naming_its_field(self, client: TestClient) -> None:
+        nul = partner_payload(external_id="CRM-NUL", skills=[{"name": "Ku\x00bernetes"}])
+        clean = partner_payload(external_id="CRM-CLEAN", name="Clean Line Cloud")
+        report = post_import(client, ndjson(nul, clean)).json()
+        assert (report["created"], report["failed"]) == (1, 1)
+        assert report["errors"][0]["line"] == 1
+        assert report["errors"][0]["details"][0]["field"] == "skills.0.name"
+        assert "NUL" in report["errors"][0]["details"][0]["message"]
+
     def test_a_body_that_is_not_ndjson_is_a_415_and_imports_nothing(
         self, client: TestClient
     ) -> None:
