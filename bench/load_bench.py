@@ -84,11 +84,10 @@ def main() -> None:
     try:
         headers = {"Authorization": f"Bearer {key.secret}"}
         requests = _requests(args.kind, leads)
-        warm_up = 0 if args.cold else 3
+        if not args.cold:
+            uvloop.run(_open_loop(server.url, headers, requests, rate=args.rate, seconds=3))
         results, elapsed = uvloop.run(  # elapsed: until the last answer, backlog included
-            _measure(
-                server.url, headers, requests, rate=args.rate, seconds=args.seconds, warm_up=warm_up
-            )
+            _open_loop(server.url, headers, requests, rate=args.rate, seconds=args.seconds)
         )
         memory = server.memory_mb()
     finally:
@@ -127,31 +126,9 @@ def _requests(kind: str, leads: list[dict[str, Any]]) -> itertools.cycle[tuple[s
     return itertools.cycle(("POST", "/v1/leads", lead) for lead in leads)
 
 
-async def _measure(
+async def _open_loop(
     base_url: str,
     headers: dict[str, str],
-    requests: itertools.cycle[tuple[str, str, Any]],
-    *,
-    rate: float,
-    seconds: float,
-    warm_up: float,
-) -> tuple[list[tuple[bool, float]], float]:
-    """`warm_up` seconds at the rate, answers discarded, then `seconds` measured, over the
-    same connections: a warm server is measured as a long-running client sees it. (Opening 64
-    new connections at full rate after the warm-up put a 0.4-1.5 s stall into one run in three:
-    under load, uvloop accepts one connection per loop iteration.)"""
-    connector = aiohttp.TCPConnector(limit=CONNECTIONS)
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(
-        base_url=base_url, headers=headers, connector=connector, timeout=timeout
-    ) as session:
-        if warm_up:
-            await _open_loop(session, requests, rate=rate, seconds=warm_up)
-        return await _open_loop(session, requests, rate=rate, seconds=seconds)
-
-
-async def _open_loop(
-    session: aiohttp.ClientSession,
     requests: itertools.cycle[tuple[str, str, Any]],
     *,
     rate: float,
@@ -161,31 +138,41 @@ async def _open_loop(
     each, and the seconds from the first scheduled time to the last answer.
 
     CONNECTIONS senders take the scheduled requests in order, each waiting for its answer
-    before it takes the next, over the session's pool of as many keep-alive connections; a
-    request no sender is free for waits, and that wait counts in its latency. The generator
-    shares the server's 2 cores, so it is as lean as it can be: aiohttp (its HTTP parser is C)
-    on uvloop takes about a third of the CPU per request that httpx on asyncio took (60% of a
-    core at 570 requests/s), which the server got to use."""
-    start = time.perf_counter() + 0.1
-    schedule: asyncio.Queue[tuple[float, str, str, Any]] = asyncio.Queue()
-    for n in range(int(rate * seconds)):
-        schedule.put_nowait((start + n / rate, *next(requests)))
-    results: list[tuple[bool, float]] = []
+    before it takes the next, over a pool of as many keep-alive connections, opened as the
+    first requests come due; a request no sender is free for waits, and that wait counts in
+    its latency. A connection stays with the worker that accepted it, so how they split
+    decides each worker's share: the warm-up's pool reused for the measurement split 33/4 and
+    routing's p99 went from 47 to 570 ms; opened here, at full rate, they stall about one
+    search run in three for 0.4-1.5 s (under load uvloop accepts one connection per loop
+    iteration). The generator shares the
+    server's 2 cores, so it is as lean as it can be: aiohttp (its HTTP parser is C) on uvloop
+    takes about a third of the CPU per request that httpx on asyncio took (60% of a core at
+    570 requests/s), which the server got to use."""
+    connector = aiohttp.TCPConnector(limit=CONNECTIONS)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(
+        base_url=base_url, headers=headers, connector=connector, timeout=timeout
+    ) as session:
+        start = time.perf_counter() + 0.1
+        schedule: asyncio.Queue[tuple[float, str, str, Any]] = asyncio.Queue()
+        for n in range(int(rate * seconds)):
+            schedule.put_nowait((start + n / rate, *next(requests)))
+        results: list[tuple[bool, float]] = []
 
-    async def sender() -> None:
-        while not schedule.empty():
-            scheduled, method, path, payload = schedule.get_nowait()
-            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            arguments = {"params": payload} if method == "GET" else {"json": payload}
-            try:
-                async with session.request(method, path, **arguments) as response:
-                    await response.read()
-                    ok = response.status < 300
-            except (aiohttp.ClientError, TimeoutError):
-                ok = False
-            results.append((ok, time.perf_counter() - scheduled))
+        async def sender() -> None:
+            while not schedule.empty():
+                scheduled, method, path, payload = schedule.get_nowait()
+                await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+                arguments = {"params": payload} if method == "GET" else {"json": payload}
+                try:
+                    async with session.request(method, path, **arguments) as response:
+                        await response.read()
+                        ok = response.status < 300
+                except (aiohttp.ClientError, TimeoutError):
+                    ok = False
+                results.append((ok, time.perf_counter() - scheduled))
 
-    await asyncio.gather(*(sender() for _ in range(CONNECTIONS)))
+        await asyncio.gather(*(sender() for _ in range(CONNECTIONS)))
     return results, time.perf_counter() - start
 
 
