@@ -244,7 +244,7 @@ def _item(profile: PartnerPublic, hit: SearchHit) -> SearchItem:
     return SearchItem.model_construct(
         **dict(profile),
         **_hit_fields(hit),
-        freshness=FreshnessRead.model_construct(**_freshness(hit)),
+        freshness=FreshnessRead.model_construct(**_freshness(hit.freshness, hit.freshness_reasons)),
     )
 
 
@@ -253,10 +253,10 @@ def _item_json(view: PublicView, hit: SearchHit, *, staff: bool) -> bytes:
     repr is its JSON)."""
     fields = _hit_fields(hit)
     distance = "null" if fields["distance_km"] is None else repr(fields["distance_km"])
-    tail = f',"score":{fields["score"]!r},"distance_km":{distance}'
+    tail = f',"score":{fields["score"]!r},"distance_km":{distance}'.encode()
     if staff:
-        tail += ',"freshness":' + _freshness_json(hit.freshness, hit.freshness_reasons)
-    return view.open_json + tail.encode() + b"}"
+        tail += b',"freshness":' + _freshness_json(hit.freshness, hit.freshness_reasons)
+    return view.open_json + tail + b"}"
 
 
 def _hit_fields(hit: SearchHit) -> dict[str, Any]:
@@ -266,13 +266,13 @@ def _hit_fields(hit: SearchHit) -> dict[str, Any]:
     }
 
 
-def _freshness(hit: SearchHit) -> dict[str, Any]:
-    return {"status": STATUS_NAMES[hit.freshness], "reasons": reason_names(hit.freshness_reasons)}
+def _freshness(status: int, reasons: int) -> dict[str, Any]:
+    return {"status": STATUS_NAMES[status], "reasons": reason_names(reasons)}
 
 
 @cache  # a handful of statuses and reason sets
-def _freshness_json(status: int, reasons: int) -> str:
-    return json.dumps({"status": STATUS_NAMES[status], "reasons": reason_names(reasons)})
+def _freshness_json(status: int, reasons: int) -> bytes:
+    return _json(_freshness(status, reasons))
 
 
 def _json(value: dict[str, Any]) -> bytes:
