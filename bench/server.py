@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 START_TIMEOUT_SECONDS = 300  # a first start at 1,000,000 partners builds the index
+STARTED = b"Application startup complete."  # what uvicorn logs once a worker accepts requests
 
 
 def free_port() -> int:
@@ -47,10 +48,12 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Server:
-        """Start and wait until /readyz answers 200."""
+        """Start and wait until /readyz answers 200 and every worker has started: /readyz is
+        answered by the first worker up, while the others may still be opening the index."""
         self.port = free_port()
         self._starts += 1
-        log = (self._log_dir / f"serve-{self.port}-{self._starts}.log").open("wb")
+        log_path = self._log_dir / f"serve-{self.port}-{self._starts}.log"
+        log = log_path.open("wb")
         command = [str(Path(sys.executable).with_name("partnermatch")), "serve"]
         options = ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
         self._process = subprocess.Popen(
@@ -65,7 +68,8 @@ class Server:
             if self._process.poll() is not None:
                 raise RuntimeError(f"serve exited with {self._process.returncode}: {log.name}")
             try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                ready = httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200
+                if ready and log_path.read_bytes().count(STARTED) >= self.workers:
                     return self
             except httpx.TransportError:
                 pass
