@@ -52,8 +52,7 @@ class Server:
         answered by the first worker up, while the others may still be opening the index."""
         self.port = free_port()
         self._starts += 1
-        log_path = self._log_dir / f"serve-{self.port}-{self._starts}.log"
-        log = log_path.open("wb")
+        log = self._log_path().open("wb")
         command = [str(Path(sys.executable).with_name("partnermatch")), "serve"]
         options = ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
         self._process = subprocess.Popen(
@@ -69,13 +68,20 @@ class Server:
                 raise RuntimeError(f"serve exited with {self._process.returncode}: {log.name}")
             try:
                 ready = httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200
-                if ready and log_path.read_bytes().count(STARTED) >= self.workers:
+                if ready and self.log().count(STARTED) >= self.workers:
                     return self
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
         self.kill()
         raise RuntimeError(f"serve was not ready within {START_TIMEOUT_SECONDS} s: {log.name}")
+
+    def log(self) -> bytes:
+        """What the server has written to its output so far."""
+        return self._log_path().read_bytes()
+
+    def _log_path(self) -> Path:
+        return self._log_dir / f"serve-{self.port}-{self._starts}.log"
 
     def processes(self) -> list[int]:
         """The pids answering requests: the worker processes, or the server itself alone."""

@@ -24,14 +24,13 @@ from api.cli import opensearch as opensearch_cli
 from api.cli import route as scoring_cli
 from api.cli import search as search_cli
 from api.cli import sweep as matcher_cli
+from api.cli.workers import LOG_LEVEL, check_port_free, serve_workers
 from api.runtime import Runtime, runtime
 from core.database import transaction
 from core.settings import Settings
 from profiles import repository, service
 from profiles.schemas import ImportReport
 from profiles.seed import generate_partners
-
-WORKER_HEALTHCHECK_SECONDS = 60
 
 app = typer.Typer(help="partnermatch: partner search, lead routing and profile hygiene")
 app.add_typer(keys_cli.app, name="keys")
@@ -59,8 +58,15 @@ def serve(
     With several workers, the store is migrated and the index snapshot brought up to date once,
     here, before they start: each then maps that snapshot (one copy in memory for all), catches
     up from the change log, answers its own requests' writes at once and follows the others'
-    by polling the change log (PARTNERMATCH_INDEX_POLL_SECONDS)."""
+    by polling the change log (PARTNERMATCH_INDEX_POLL_SECONDS). Each worker listens on a
+    socket of its own on the port, and the kernel spreads new connections over them."""
     settings = Settings()
+    if workers > 1:
+        try:
+            check_port_free(host, port)
+        except OSError as exc:
+            console.print(f"cannot listen on {host}:{port}: {exc.strerror}")
+            raise typer.Exit(code=1) from exc
     console.print(
         f"partnermatch serving on [bold]http://{host}:{port}[/] with {workers} worker(s) "
         "(API docs: /docs)"
@@ -68,21 +74,11 @@ def serve(
     example = f"http://{host}:{port}/v1/partners/search?q=cloud&near=Munich&radius_km=300"
     console.print(f"  try: curl '{example}'")
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=LOG_LEVEL)
         return
     with runtime(settings):  # migrate, open the index, leave its snapshot at the head
         pass
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-        # a worker opening its index on a busy machine may not answer the supervisor's ping
-        # for a while; the default 5 s got starting workers killed and restarted in a loop
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-    )
+    serve_workers(host, port, workers)
 
 
 @app.command()

@@ -3,6 +3,10 @@ worker answers its own connection's writes at once, and the other converges by t
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -11,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.server import Server
+from bench.server import STARTED, Server
 from tests.e2e.conftest import ServerFactory, client
 from tests.e2e.stores import Store
 from tests.factories import partner_payload
@@ -20,12 +24,13 @@ from tests.indexing.factories import add_partner
 POLL_SECONDS = 5  # long enough to find the other worker before it catches up
 CONNECTIONS = 16
 ROUNDS = 5
+PRESENT = "Warm-up Consulting GmbH"  # the partner in the store before the server starts
 
 
 @pytest.fixture
 def two_workers(start_server: ServerFactory, store: Store) -> Server:
     """Two workers on a store with a partner (an empty store has no snapshot to share)."""
-    add_partner(store.engine, name="Warm-up Consulting GmbH", now=datetime.now(UTC))
+    add_partner(store.engine, name=PRESENT, now=datetime.now(UTC))
     return start_server(workers=2, index_poll_seconds=POLL_SECONDS)
 
 
@@ -51,7 +56,7 @@ class TestTwoWorkers:
         for round_ in range(ROUNDS):
             connections = [client(two_workers, admin) for _ in range(CONNECTIONS)]
             with ThreadPoolExecutor(CONNECTIONS) as pool:
-                list(pool.map(lambda connection: _finds(connection, "warm-up"), connections))
+                list(pool.map(lambda connection: _finds(connection, PRESENT), connections))
 
             name = f"Workerstadt Cloud {round_} GmbH"
             writer = connections[0]
@@ -70,6 +75,59 @@ class TestTwoWorkers:
                 "the other worker never caught up"
             )
             time.sleep(0.2)
+
+
+class TestSupervisor:
+    def test_a_worker_that_dies_is_replaced_and_the_port_keeps_answering(
+        self, two_workers: Server, admin: dict[str, str]
+    ) -> None:
+        killed, kept = two_workers.processes()
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while two_workers.log().count(STARTED) < 3:  # the two first workers and the new one
+            assert time.monotonic() < deadline, "no worker replaced the one that died"
+            time.sleep(0.2)
+        replaced = two_workers.processes()
+        assert kept in replaced and killed not in replaced and len(replaced) == 2
+        assert _mapped_snapshot(replaced[0]) == _mapped_snapshot(replaced[1])
+        for _ in range(CONNECTIONS):  # fresh connections, spread over both workers
+            with client(two_workers, admin) as connection:
+                assert _finds(connection, PRESENT)
+
+    def test_a_second_server_on_the_same_port_is_refused(
+        self, two_workers: Server, store: Store, admin: dict[str, str]
+    ) -> None:
+        command = [Path(sys.executable).with_name("partnermatch"), "serve", "--workers", "2"]
+        second = subprocess.run(
+            [*command, "--host", "127.0.0.1", "--port", str(two_workers.port)],
+            env={**os.environ, "PARTNERMATCH_DATABASE_URL": store.url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert "Address already in use" in second.stdout
+        with client(two_workers, admin) as connection:
+            assert _finds(connection, PRESENT)
+
+    def test_sigterm_stops_every_worker(self, two_workers: Server) -> None:
+        workers = two_workers.processes()
+        two_workers.stop()
+        _wait_until_gone(workers)
+
+    def test_workers_stop_when_their_server_is_killed(self, two_workers: Server) -> None:
+        workers = two_workers.processes()
+        os.kill(two_workers.pid, signal.SIGKILL)  # the server alone: no signal for the workers
+        _wait_until_gone(workers)
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{two_workers.url}/readyz")
+
+
+def _wait_until_gone(pids: list[int]) -> None:
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        assert time.monotonic() < deadline, "a worker outlived its server"
+        time.sleep(0.1)
 
 
 def _mapped_snapshot(pid: int) -> set[str]:
