@@ -5,6 +5,7 @@ scheduled send time (so queueing in the server or the client is not hidden).
     .venv/bin/python -m bench.load_bench routing --partners 100000 --rate 150 --seconds 20
     .venv/bin/python -m bench.load_bench search --cold --rate 100 --seconds 10
     .venv/bin/python -m bench.load_bench search --workers 2 --rate 600 --seconds 20
+    .venv/bin/python -m bench.load_bench routing --workers 2 --shared-socket --rate 150
     ... --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_load
 
 The store is seeded once (bench.store_seed, as the other benchmarks; `routing` first deletes
@@ -63,6 +64,7 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true", help="no warm-up before measuring")
     parser.add_argument("--database-url", help="default: a SQLite file under bench/var/")
     parser.add_argument("--workers", type=int, default=1, help="serve --workers")
+    parser.add_argument("--shared-socket", action="store_true", help="serve --shared-socket")
     args = parser.parse_args()
 
     VAR.mkdir(exist_ok=True)
@@ -78,7 +80,12 @@ def main() -> None:
     store = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     index_dir = VAR / f"load-{args.partners}-{store}-index"
     server = Server(
-        log_dir=VAR, workers=args.workers, database_url=url, index_dir=index_dir, rate_limit="off"
+        log_dir=VAR,
+        workers=args.workers,
+        shared_socket=args.shared_socket,
+        database_url=url,
+        index_dir=index_dir,
+        rate_limit="off",
     )
     server.start()
     try:
@@ -95,11 +102,13 @@ def main() -> None:
     latencies = np.array([seconds for ok, seconds in results if ok]) * 1000
     errors = sum(not ok for ok, _ in results)
     start = "a cold start" if args.cold else "a warm server"
+    sockets = " (one shared socket)" if args.shared_socket and args.workers > 1 else ""
     p50, p99 = np.percentile(latencies, [50, 99])
     per_worker = ", ".join(f"{rss:.0f}/{pss:.0f}" for rss, pss in memory.values())
     total_pss = sum(pss for _, pss in memory.values())
     print(
-        f"{args.kind}, {store}, {args.partners:,} partners, {args.workers} worker(s), {start}, "
+        f"{args.kind}, {store}, {args.partners:,} partners, "
+        f"{args.workers} worker(s){sockets}, {start}, "
         f"offered {args.rate:.0f}/s for {args.seconds:.0f} s: "
         f"achieved {len(latencies) / elapsed:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
         f"max {latencies.max():.1f} ms, {errors} errors; "

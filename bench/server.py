@@ -27,13 +27,16 @@ class Server:
     """`partnermatch serve` as a user starts it, configured by PARTNERMATCH_* variables;
     one worker process unless told otherwise."""
 
-    def __init__(self, *, log_dir: Path, workers: int = 1, **settings: Any) -> None:
+    def __init__(
+        self, *, log_dir: Path, workers: int = 1, shared_socket: bool = False, **settings: Any
+    ) -> None:
         self._env = {
             **os.environ,
             **{f"PARTNERMATCH_{name.upper()}": str(value) for name, value in settings.items()},
         }
         self._log_dir = log_dir
         self.workers = workers
+        self.shared_socket = shared_socket
         self._process: subprocess.Popen[bytes] | None = None
         self._starts = 0
         self.port = 0
@@ -55,6 +58,7 @@ class Server:
         log = self._log_path().open("wb")
         command = [str(Path(sys.executable).with_name("partnermatch")), "serve"]
         options = ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
+        options += ["--shared-socket"] if self.shared_socket else []
         self._process = subprocess.Popen(
             [*command, *options],
             env=self._env,

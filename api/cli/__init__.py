@@ -32,6 +32,8 @@ from profiles import repository, service
 from profiles.schemas import ImportReport
 from profiles.seed import generate_partners
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 app = typer.Typer(help="partnermatch: partner search, lead routing and profile hygiene")
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(model_cli.app, name="model")
@@ -52,16 +54,29 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes behind the port; default: the cores")
     ] = os.cpu_count() or 1,
+    shared_socket: Annotated[
+        bool,
+        typer.Option(
+            help="Workers accept from one shared socket (uvicorn's supervisor) instead of a "
+            "socket each: for a few long-lived client connections carrying heavy requests"
+        ),
+    ] = False,
 ) -> None:
     """Run the HTTP service (migrations are applied at start).
 
     With several workers, the store is migrated and the index snapshot brought up to date once,
     here, before they start: each then maps that snapshot (one copy in memory for all), catches
     up from the change log, answers its own requests' writes at once and follows the others'
-    by polling the change log (PARTNERMATCH_INDEX_POLL_SECONDS). Each worker listens on a
-    socket of its own on the port, and the kernel spreads new connections over them."""
+    by polling the change log (PARTNERMATCH_INDEX_POLL_SECONDS).
+
+    Each worker listens on a socket of its own on the port, and the kernel spreads new
+    connections evenly over them, by a hash of their addresses, not by load. With one shared
+    socket (`--shared-socket`) the worker free at that moment accepts: better when a handful of
+    connections carry all the load (a CRM posting leads over five connections may otherwise
+    find four of them on one worker), worse under bursts of new connections (the worker that
+    wakes first takes most of them, and keeps them)."""
     settings = Settings()
-    if workers > 1:
+    if workers > 1 and not shared_socket:
         try:
             check_port_free(host, port)
         except OSError as exc:
@@ -78,7 +93,20 @@ def serve(
         return
     with runtime(settings):  # migrate, open the index, leave its snapshot at the head
         pass
-    serve_workers(host, port, workers)
+    if not shared_socket:
+        serve_workers(host, port, workers)
+        return
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=LOG_LEVEL,
+        # a worker opening its index on a busy machine may not answer the supervisor's ping
+        # for a while; the default 5 s got starting workers killed and restarted in a loop
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+    )
 
 
 @app.command()

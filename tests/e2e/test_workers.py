@@ -27,11 +27,24 @@ ROUNDS = 5
 PRESENT = "Warm-up Consulting GmbH"  # the partner in the store before the server starts
 
 
+@pytest.fixture(params=[False, True], ids=["socket-per-worker", "shared-socket"])
+def any_two_workers(
+    request: pytest.FixtureRequest, start_server: ServerFactory, store: Store
+) -> Server:
+    """Two workers with a socket each (the default) or one shared socket."""
+    return _two_workers(start_server, store, shared_socket=request.param)
+
+
 @pytest.fixture
 def two_workers(start_server: ServerFactory, store: Store) -> Server:
-    """Two workers on a store with a partner (an empty store has no snapshot to share)."""
+    """Two workers with a socket each, under partnermatch's own supervisor."""
+    return _two_workers(start_server, store, shared_socket=False)
+
+
+def _two_workers(start_server: ServerFactory, store: Store, *, shared_socket: bool) -> Server:
+    """On a store with a partner (an empty store has no snapshot to share)."""
     add_partner(store.engine, name=PRESENT, now=datetime.now(UTC))
-    return start_server(workers=2, index_poll_seconds=POLL_SECONDS)
+    return start_server(workers=2, shared_socket=shared_socket, index_poll_seconds=POLL_SECONDS)
 
 
 def _finds(connection: httpx.Client, name: str) -> bool:
@@ -42,8 +55,9 @@ def _finds(connection: httpx.Client, name: str) -> bool:
 
 class TestTwoWorkers:
     def test_one_snapshot_mapped_reads_your_writes_and_the_other_worker_converges(
-        self, two_workers: Server, admin: dict[str, str]
+        self, any_two_workers: Server, admin: dict[str, str]
     ) -> None:
+        two_workers = any_two_workers
         workers = two_workers.processes()
         assert len(workers) == 2
         assert _mapped_snapshot(workers[0]) and _mapped_snapshot(workers[0]) == _mapped_snapshot(
