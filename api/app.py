@@ -17,6 +17,7 @@ from api import keys as key_endpoints
 from api.contract import DOCUMENTED_QUERY_ONLY, document_errors
 from api.error_handlers import install_error_handlers
 from api.limits import BodyLimitMiddleware
+from api.malloc_arenas import limit_malloc_arenas
 from api.metrics import install_metrics
 from api.pages.install import install_pages
 from api.ratelimit import RateLimitMiddleware
@@ -53,6 +54,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
+        limit_malloc_arenas()  # before the request threads start
         with runtime(settings, poll=True) as opened:
             assert opened.index is not None  # runtime() opens one unless told not to
             app.state.engine = opened.engine
