@@ -2,7 +2,7 @@
 
 glibc gives each thread that finds the arenas in use an arena of its own, up to 8 per core,
 and gives little of their memory back. The request threads of a 20 MB import left the process
-78-126 MB larger (4 runs of `abuse_bench --only import`), 39-80 MB with 2 arenas (5 runs),
+78-126 MB larger (4 runs of `abuse_bench`), 39-80 MB with 2 arenas (6 runs),
 the import's time about the same (7.2-7.8 s against 7.4-7.9 s).
 """
 
