@@ -2,16 +2,18 @@
 of its own (SO_REUSEPORT), and a parent that starts them, restarts one that dies and stops
 them all on SIGTERM or SIGINT.
 
-Why not one socket shared by all (uvicorn's `--workers`): a worker keeps every connection it
-accepts, and which worker accepts is a race the busiest one tends to lose or win in runs, so
-keep-alive clients ended up split 33/4 between two workers and p99 followed the busy one. With
-a socket per worker the kernel hands each new connection to one of them by a hash of its
-addresses: an even spread that does not depend on which worker happens to be waiting.
+Why not one socket shared by all (uvicorn's `--workers`, still there as `--shared-socket`): a
+worker keeps every connection it accepts, and a burst of new connections went mostly to the
+worker that woke first. Keep-alive clients ended up split 33/4 between two workers, and p99
+followed the busy one. With a socket per worker the kernel hands each new connection to one
+of them by a hash of its addresses: an even spread over many connections, though blind to load
+(a few connections can still land on one worker).
 """
 
 from __future__ import annotations
 
 import logging
+import logging.config
 import multiprocessing
 import os
 import signal
@@ -22,7 +24,7 @@ import time
 from multiprocessing.process import BaseProcess
 
 import uvicorn
-from uvicorn.config import STARTUP_FAILURE
+from uvicorn.config import LOGGING_CONFIG, STARTUP_FAILURE
 
 logger = logging.getLogger("uvicorn.error")
 CHECK_SECONDS = 0.5  # how often the parent looks for a worker that died, and a worker for it
@@ -32,6 +34,7 @@ LOG_LEVEL = "info"
 
 def serve_workers(host: str, port: int, workers: int) -> None:
     """Run `workers` worker processes until SIGTERM or SIGINT; exit 1 if one cannot start."""
+    logging.config.dictConfig(LOGGING_CONFIG)  # the parent logs as its workers do
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
@@ -45,6 +48,7 @@ def serve_workers(host: str, port: int, workers: int) -> None:
         return process
 
     processes = [start() for _ in range(workers)]
+    logger.info("started %s workers %s", workers, [process.pid for process in processes])
     failed = False
     while not stopping.wait(CHECK_SECONDS):
         for index, process in enumerate(processes):
