@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -77,11 +77,7 @@ def serve(
     wakes first takes most of them, and keeps them)."""
     settings = Settings()
     if workers > 1 and not shared_socket:
-        try:
-            check_port_free(host, port)
-        except OSError as exc:
-            console.print(f"cannot listen on {host}:{port}: {exc.strerror}")
-            raise typer.Exit(code=1) from exc
+        _listen_or_exit(check_port_free, host, port)  # before the migrations and the index
     console.print(
         f"partnermatch serving on [bold]http://{host}:{port}[/] with {workers} worker(s) "
         "(API docs: /docs)"
@@ -94,7 +90,7 @@ def serve(
     with runtime(settings):  # migrate, open the index, leave its snapshot at the head
         pass
     if not shared_socket:
-        serve_workers(host, port, workers)
+        _listen_or_exit(serve_workers, host, port, workers)
         return
     uvicorn.run(
         "api.app:create_app",
@@ -107,6 +103,15 @@ def serve(
         # for a while; the default 5 s got starting workers killed and restarted in a loop
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
+
+
+def _listen_or_exit(listen: Callable[..., None], host: str, port: int, *args: int) -> None:
+    """`listen(host, port, *args)`; exit 1 with the reason when the port cannot be had."""
+    try:
+        listen(host, port, *args)
+    except OSError as exc:
+        console.print(f"cannot listen on {host}:{port}: {exc.strerror}")
+        raise typer.Exit(code=1) from exc
 
 
 @app.command()

@@ -30,24 +30,31 @@ logger = logging.getLogger("uvicorn.error")
 CHECK_SECONDS = 0.5  # how often the parent looks for a worker that died, and a worker for it
 STOP_SECONDS = 30  # a worker still running this long after SIGTERM is killed
 LOG_LEVEL = "info"
+BACKLOG = 2048  # uvicorn's default
 
 
 def serve_workers(host: str, port: int, workers: int) -> None:
-    """Run `workers` worker processes until SIGTERM or SIGINT; exit 1 if one cannot start."""
+    """Run `workers` worker processes until SIGTERM or SIGINT; exit 1 if one cannot start.
+
+    OSError when the port is taken. The sockets are bound and listening here, right after the
+    check, so that another server's check fails from then on; connections made before a
+    worker is ready wait in its socket's queue, and a worker that dies leaves its socket (and
+    the connections waiting there) to the worker started in its place."""
+    sockets = _listening_sockets(host, port, workers)
     logging.config.dictConfig(LOGGING_CONFIG)  # the parent logs as its workers do
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
     context = multiprocessing.get_context("spawn")  # a fresh interpreter, as uvicorn's workers
 
-    def start() -> BaseProcess:
+    def start(index: int) -> BaseProcess:
         process = context.Process(
-            target=_worker, args=(host, port, os.getpid()), name="partnermatch-worker"
+            target=_worker, args=(sockets[index], os.getpid()), name="partnermatch-worker"
         )
         process.start()
         return process
 
-    processes = [start() for _ in range(workers)]
+    processes = [start(index) for index in range(workers)]
     logger.info("started %s workers %s", workers, [process.pid for process in processes])
     failed = False
     while not stopping.wait(CHECK_SECONDS):
@@ -62,7 +69,7 @@ def serve_workers(host: str, port: int, workers: int) -> None:
             logger.warning(
                 "worker [%s] died (exit %s); starting another", process.pid, process.exitcode
             )
-            processes[index] = start()
+            processes[index] = start(index)
     for process in processes:
         process.terminate()
     for process in processes:
@@ -77,24 +84,35 @@ def serve_workers(host: str, port: int, workers: int) -> None:
 def check_port_free(host: str, port: int) -> None:
     """OSError, as a plain bind raises, when something already listens on the port: the
     workers' SO_REUSEPORT sockets would otherwise share it with another server of the same
-    user. (Run before the workers start; a server starting in between is not seen.)"""
+    user."""
     with socket.socket(_family(host)) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
         probe.bind((host, port))
 
 
-def _worker(host: str, port: int, parent: int) -> None:
-    threading.Thread(target=_stop_when_orphaned, args=(parent,), daemon=True).start()
-    listening = socket.socket(_family(host))
-    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    try:
+def _listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    check_port_free(host, port)
+    sockets = []
+    for _ in range(count):
+        listening = socket.socket(_family(host))
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         listening.bind((host, port))
-    except OSError as exc:
-        logger.error("worker cannot listen on %s:%s: %s", host, port, exc)
-        sys.exit(STARTUP_FAILURE)
+        listening.listen(BACKLOG)
+        sockets.append(listening)
+    return sockets
+
+
+def _worker(listening: socket.socket, parent: int) -> None:
+    threading.Thread(target=_stop_when_orphaned, args=(parent,), daemon=True).start()
+    host, port = listening.getsockname()[:2]
     config = uvicorn.Config(
-        "api.app:create_app", factory=True, host=host, port=port, log_level=LOG_LEVEL
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level=LOG_LEVEL,
+        backlog=BACKLOG,
     )
     server = uvicorn.Server(config)
     server.run(sockets=[listening])
