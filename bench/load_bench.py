@@ -149,14 +149,15 @@ async def _open_loop(
     CONNECTIONS senders take the scheduled requests in order, each waiting for its answer
     before it takes the next, over a pool of as many keep-alive connections, opened as the
     first requests come due; a request no sender is free for waits, and that wait counts in
-    its latency. A connection stays with the worker that accepted it, so how they split
-    decides each worker's share: the warm-up's pool reused for the measurement split 33/4 and
-    routing's p99 went from 47 to 570 ms; opened here, at full rate, they stall about one
-    search run in three for 0.4-1.5 s (under load uvloop accepts one connection per loop
-    iteration). The generator shares the
-    server's 2 cores, so it is as lean as it can be: aiohttp (its HTTP parser is C) on uvloop
-    takes about a third of the CPU per request that httpx on asyncio took (60% of a core at
-    570 requests/s), which the server got to use."""
+    its latency. A connection stays with the worker that took it, so how they split decides
+    each worker's share. With a socket per worker (the default) the kernel splits them by a
+    hash of their addresses. With one shared socket (`--shared-socket`) the worker that wakes
+    first takes them: the warm-up's pool reused for the measurement split 33/4 and routing's
+    p99 went from 47 to 570 ms, and opened here, at full rate, they stalled about one search
+    run in three for 0.4-1.5 s (under load uvloop accepts one connection per loop
+    iteration). The generator shares the server's 2 cores, so it is as lean as it can be:
+    aiohttp (its HTTP parser is C) on uvloop takes about a third of the CPU per request that
+    httpx on asyncio took (60% of a core at 570 requests/s), which the server got to use."""
     connector = aiohttp.TCPConnector(limit=CONNECTIONS)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(

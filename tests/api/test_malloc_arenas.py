@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 
@@ -37,7 +38,7 @@ def _arenas(mode: str) -> int:
     return sum(line.startswith("Arena ") for line in done.stderr.splitlines())
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the cap is a glibc setting")
 def test_threads_share_the_capped_arenas() -> None:
     assert _arenas("default") > ARENAS  # each thread would take an arena of its own
     assert _arenas("limited") <= ARENAS
