@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -45,6 +45,7 @@ class Base(DeclarativeBase):
 
 
 _Row = TypeVar("_Row", bound=Base)
+_Statement = TypeVar("_Statement")
 
 # Session.info key: the session wrote something the search index follows (a partner).
 _SEARCH_CHANGED = "partnermatch.search_changed"
@@ -117,11 +118,26 @@ def commit(session: Session) -> None:
         raise Unavailable("the store could not commit this change; retry it") from exc
 
 
-def insert_on_conflict(session: Session, model: type[Base]) -> Any:
-    """An INSERT into `model` in the session's SQL dialect, which has ON CONFLICT clauses
-    (PostgreSQL's or SQLite's `insert`)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
+def table_of(model: type[Base]) -> Table:
+    """The table a mapped class writes to, for Core statements that skip the ORM's work."""
+    return cast(Table, model.__table__)
+
+
+class PerDialect(Generic[_Statement]):
+    """A statement with an ON CONFLICT clause, built once for each SQL dialect the store runs on
+    (each spells it with its own `insert`) and picked per session.
+
+    Built once, not per call: building a statement, and the ORM's bulk path an INSERT of a
+    mapped class takes, cost several times its execution (an outbox event on PostgreSQL:
+    524 us of CPU, 129 us as a prebuilt INSERT of the table). So `build` gets the dialect's
+    `insert` and should write into the table (`table_of(Model)`), with bound parameters for
+    the values."""
+
+    def __init__(self, build: Callable[[Callable[[Table], Any]], _Statement]) -> None:
+        self._built = {"postgresql": build(postgresql.insert), "sqlite": build(sqlite.insert)}
+
+    def __call__(self, session: Session) -> _Statement:
+        return self._built[session.get_bind().dialect.name]
 
 
 def get_or_not_found(session: Session, model: type[_Row], ident: int, *, what: str) -> _Row:

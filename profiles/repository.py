@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.database import Base
+from core.database import table_of
 from profiles import changelog
 from profiles.models import Certification, Location, Partner, PartnerSkill
 from profiles.rows import NewPartner
@@ -65,7 +64,7 @@ def insert_partners(session: Session, partners: list[NewPartner]) -> list[int]:
     if not partners:
         return []
     changelog.lock_for_writes(session)
-    table = _table(Partner)
+    table = table_of(Partner)
     ids = list(
         session.execute(
             insert(table).returning(table.c.id, sort_by_parameter_order=True),
@@ -88,7 +87,7 @@ def _insert_children(session: Session, ids: list[int], partners: list[NewPartner
             for row in getattr(partner, attribute)
         ]
         if rows:
-            session.execute(insert(_table(child)), rows)
+            session.execute(insert(table_of(child)), rows)
 
 
 def replace_partners(session: Session, replacements: list[tuple[Known, NewPartner]]) -> None:
@@ -98,7 +97,7 @@ def replace_partners(session: Session, replacements: list[tuple[Known, NewPartne
     if not replacements:
         return
     changelog.lock_for_writes(session)
-    table = _table(Partner)
+    table = table_of(Partner)
     columns = [name for name in replacements[0][1].columns if name != "created_at"]
     statement = (
         update(table)
@@ -114,12 +113,8 @@ def replace_partners(session: Session, replacements: list[tuple[Known, NewPartne
         raise StaleDataError("a partner changed while the import replaced it")
     ids = [known.id for known, _ in replacements]
     for child in (Location, PartnerSkill, Certification):
-        session.execute(delete(_table(child)).where(_table(child).c.partner_id.in_(ids)))
+        session.execute(delete(table_of(child)).where(table_of(child).c.partner_id.in_(ids)))
     _insert_children(session, ids, [record for _, record in replacements])
-
-
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
 
 
 def names_on_profiles(

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Row, and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.database import table_of
 from profiles.models import Certification, Partner, PartnerSkill
 from scoring.models import ACTIVE, RankingModel, RoutingExample
 
@@ -106,7 +107,7 @@ def get_model(session: Session, model_id: int) -> RankingModel | None:
 
 def add_examples(session: Session, examples: Sequence[dict[str, Any]]) -> None:
     if examples:
-        session.execute(insert(RoutingExample), list(examples))
+        session.execute(insert(table_of(RoutingExample)), list(examples))
 
 
 def update_example(session: Session, *, lead_id: int, partner_id: int, **values: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.access.models import ApiKey
@@ -16,7 +16,11 @@ def get_key(session: Session, key_id: int) -> ApiKey | None:
 
 
 def key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
-    return session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
+    return session.scalar(_KEY_BY_HASH, {"key_hash": key_hash})
+
+
+# Every request with a key runs it: built once (building costs more than running it).
+_KEY_BY_HASH = select(ApiKey).where(ApiKey.key_hash == bindparam("key_hash"))
 
 
 def list_keys(session: Session) -> Sequence[ApiKey]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import Table, bindparam, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from core.database import insert_on_conflict
+from core.database import PerDialect, table_of
 from matcher.leads.models import OFFERED, IdempotencyKey, Lead, LeadEvent, PartnerLeadStats
 from profiles.models import Partner
 
@@ -62,22 +63,13 @@ def recent_offers(
     session: Session, partner_ids: Iterable[int], *, since: datetime
 ) -> dict[int, int]:
     """Leads offered to each partner since `since` (the balanced policy's load measure)."""
-    query = (
-        select(LeadEvent.partner_id, func.count())
-        .where(
-            LeadEvent.partner_id.in_(list(partner_ids)),
-            LeadEvent.kind == OFFERED,
-            LeadEvent.at >= since,
-        )
-        .group_by(LeadEvent.partner_id)
-    )
-    rows = session.execute(query)
+    rows = session.execute(_RECENT_OFFERS, {"partner_ids": list(partner_ids), "since": since})
     return {partner_id: count for partner_id, count in rows if partner_id is not None}
 
 
 def stats_of(session: Session, partner_ids: Iterable[int]) -> dict[int, PartnerLeadStats]:
-    query = select(PartnerLeadStats).where(PartnerLeadStats.partner_id.in_(list(partner_ids)))
-    return {row.partner_id: row for row in session.scalars(query)}
+    rows = session.scalars(_STATS_OF, {"partner_ids": list(partner_ids)})
+    return {row.partner_id: row for row in rows}
 
 
 def take_capacity(session: Session, partner_id: int) -> bool:
@@ -88,21 +80,26 @@ def take_capacity(session: Session, partner_id: int) -> bool:
     each re-checks the limit after the previous one commits, so the limit holds under
     concurrency. False when full (or the partner is gone).
     """
-    limit = select(Partner.max_open_leads).where(Partner.id == partner_id).scalar_subquery()
-    first = select(
-        literal(partner_id), literal(1), literal(1), literal(0), literal(0), literal(0)
-    ).where(limit > 0)
-    statement = insert_on_conflict(session, PartnerLeadStats).from_select(list(_COUNTERS), first)
+    statement = _TAKE_CAPACITY(session)
+    return session.execute(statement, {"partner_id": partner_id}).first() is not None
+
+
+def _take_capacity(insert: Callable[[Table], Any]) -> Any:
+    stats = table_of(PartnerLeadStats)
+    partners = table_of(Partner)
+    partner_id = bindparam("partner_id", type_=stats.c.partner_id.type)
+    limit = select(partners.c.max_open_leads).where(partners.c.id == partner_id)
+    first = select(partner_id, literal(1), literal(1), literal(0), literal(0), literal(0)).where(
+        limit.scalar_subquery() > 0
+    )
+    statement = insert(stats).from_select(list(_COUNTERS), first)
     statement = statement.on_conflict_do_update(
-        index_elements=[PartnerLeadStats.partner_id],
-        set_={
-            "open_leads": PartnerLeadStats.open_leads + 1,
-            "offered": PartnerLeadStats.offered + 1,
-        },
-        where=PartnerLeadStats.open_leads < limit,
+        index_elements=[stats.c.partner_id],
+        set_={"open_leads": stats.c.open_leads + 1, "offered": stats.c.offered + 1},
+        where=stats.c.open_leads < limit.scalar_subquery(),
     )
     # a row comes back when one was inserted or updated (psycopg's rowcount here is -1)
-    return session.execute(statement.returning(PartnerLeadStats.partner_id)).first() is not None
+    return statement.returning(stats.c.partner_id)
 
 
 def release_capacity(session: Session, partner_id: int) -> None:
@@ -161,3 +158,18 @@ def delete_expired_keys(session: Session, *, now: datetime) -> int:
 
 
 _COUNTERS = ("partner_id", "open_leads", "offered", "accepted", "closed", "won")
+_TAKE_CAPACITY = PerDialect(_take_capacity)
+# Routing reads these for every lead: built once (a statement built per call costs more than
+# it takes to run), with the partner ids as one expanding parameter.
+_RECENT_OFFERS = (
+    select(LeadEvent.partner_id, func.count())
+    .where(
+        LeadEvent.partner_id.in_(bindparam("partner_ids", expanding=True)),
+        LeadEvent.kind == OFFERED,
+        LeadEvent.at >= bindparam("since"),
+    )
+    .group_by(LeadEvent.partner_id)
+)
+_STATS_OF = select(PartnerLeadStats).where(
+    PartnerLeadStats.partner_id.in_(bindparam("partner_ids", expanding=True))
+)

@@ -7,14 +7,14 @@ lead.accepted, lead.closed, profile.due, profile.stale, reservation.expiring.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from core.database import insert_on_conflict
+from core.database import PerDialect, table_of
 from matcher.notifications.models import NotificationEvent
 
 WRITTEN = "outbox_written"  # session.info flag: this transaction wrote an event
@@ -31,6 +31,16 @@ EventKind = Literal[
     "reservation.expiring",
 ]
 KINDS: tuple[str, ...] = get_args(EventKind)
+_EVENTS = table_of(NotificationEvent)
+
+
+def _insert_event(insert: Callable[[Table], Any]) -> Any:
+    """No row back when the occurrence was already there."""
+    statement = insert(_EVENTS).on_conflict_do_nothing(index_elements=["occurrence"])
+    return statement.returning(_EVENTS.c.id)
+
+
+_INSERT_EVENT = PerDialect(_insert_event)
 
 
 def recorded(session: Session, occurrences: Iterable[str]) -> set[str]:
@@ -57,19 +67,14 @@ def emit(
     noticed."""
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
-    statement = (
-        insert_on_conflict(session, NotificationEvent)
-        .values(
-            kind=kind,
-            occurrence=occurrence,
-            lead_id=lead_id,
-            partner_id=partner_id,
-            payload=payload,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["occurrence"])
-        .returning(NotificationEvent.id)  # no row back: the occurrence was already there
-    )
-    inserted = session.execute(statement).first() is not None
+    values = {
+        "kind": kind,
+        "occurrence": occurrence,
+        "lead_id": lead_id,
+        "partner_id": partner_id,
+        "payload": payload,
+        "created_at": now,
+    }
+    inserted = session.execute(_INSERT_EVENT(session), values).first() is not None
     session.info[WRITTEN] = True  # a worker in this process is woken when this commits
     return inserted

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from core.database import insert_on_conflict
+from core.database import PerDialect, table_of
 from matcher.accounts.models import ACTIVE, Account, Reservation
 from matcher.notifications.models import (
     PENDING,
@@ -38,11 +39,16 @@ def add_deliveries(session: Session, rows: list[dict[str, object]], *, now: date
     ones an event already has for its target (another worker dispatched it too)."""
     if not rows:
         return
-    statement = insert_on_conflict(session, Delivery).on_conflict_do_nothing(
-        index_elements=["event_id", "channel", "target"]
-    )
     due = {"status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
-    session.execute(statement, [{**row, **due} for row in rows])
+    session.execute(_ADD_DELIVERIES(session), [{**row, **due} for row in rows])
+
+
+def _add_deliveries(insert: Callable[[Table], Any]) -> Any:
+    index = ["event_id", "channel", "target"]
+    return insert(table_of(Delivery)).on_conflict_do_nothing(index_elements=index)
+
+
+_ADD_DELIVERIES = PerDialect(_add_deliveries)
 
 
 def claim(
@@ -172,14 +178,26 @@ def begin_pass(session: Session, name: str, *, now: datetime, every: timedelta) 
     """Whether this process may run the pass `name` now: true for one caller per `every`
     (the row's time moves to `now` in the same statement), and again at once if the clock went
     back behind the last pass."""
-    statement = insert_on_conflict(session, SchedulePass).values(name=name, began_at=now)
+    values = {"name": name, "began_at": now, "due_before": now - every}
+    return session.execute(_BEGIN_PASS(session), values).first() is not None
+
+
+def _begin_pass(insert: Callable[[Table], Any]) -> Any:
+    passes = table_of(SchedulePass)
+    statement = insert(passes)
     statement = statement.on_conflict_do_update(
-        index_elements=[SchedulePass.name],
-        set_={"began_at": now},
-        where=or_(SchedulePass.began_at <= now - every, SchedulePass.began_at > now),
+        index_elements=[passes.c.name],
+        set_={"began_at": statement.excluded.began_at},
+        where=or_(
+            passes.c.began_at <= bindparam("due_before"),
+            passes.c.began_at > statement.excluded.began_at,
+        ),
     )
     # a row comes back when one was inserted or updated (psycopg's rowcount here is -1)
-    return session.execute(statement.returning(SchedulePass.name)).first() is not None
+    return statement.returning(passes.c.name)
+
+
+_BEGIN_PASS = PerDialect(_begin_pass)
 
 
 def all_subscriptions(session: Session) -> Sequence[WebhookSubscription]:
