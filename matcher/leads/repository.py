@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, literal, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from core.database import PerDialect, table_of
@@ -49,6 +49,11 @@ def list_leads(
 def events_of(session: Session, lead_id: int) -> list[LeadEvent]:
     query = select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id)
     return list(session.scalars(query))
+
+
+def add_event(session: Session, **values: Any) -> None:
+    """A step of a lead's history (the columns of `LeadEvent`)."""
+    session.execute(_ADD_EVENT, values)
 
 
 def partners_offered(session: Session, lead_id: int) -> set[int]:
@@ -170,6 +175,7 @@ _RECENT_OFFERS = (
     )
     .group_by(LeadEvent.partner_id)
 )
+_ADD_EVENT = insert(table_of(LeadEvent))
 _STATS_OF = select(PartnerLeadStats).where(
     PartnerLeadStats.partner_id.in_(bindparam("partner_ids", expanding=True))
 )

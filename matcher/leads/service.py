@@ -463,17 +463,16 @@ def _record(
     partner_id: int | None = None,
     reason: str | None = None,
 ) -> None:
-    session.add(
-        LeadEvent(
-            lead_id=lead.id,
-            at=now,
-            kind=kind,
-            partner_id=partner_id,
-            actor_role=actor.role,
-            actor_key_id=actor.key_id,
-            on_behalf_of_partner_id=actor.on_behalf_of_partner_id,
-            reason=reason,
-        )
+    repository.add_event(
+        session,
+        lead_id=lead.id,
+        at=now,
+        kind=kind,
+        partner_id=partner_id,
+        actor_role=actor.role,
+        actor_key_id=actor.key_id,
+        on_behalf_of_partner_id=actor.on_behalf_of_partner_id,
+        reason=reason,
     )
     if kind in NOTIFIED:
         notify(session, lead, kind=NOTIFIED[kind], now=now, partner_id=partner_id, reason=reason)
