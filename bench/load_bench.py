@@ -31,17 +31,14 @@ from typing import Any
 import aiohttp
 import numpy as np
 import uvloop
-from sqlalchemy import Engine, delete, select
 
 from bench.preview_bench import generate_leads
+from bench.routing_state import forget_leads
 from bench.server import Server
 from bench.store_seed import open_seeded_store
 from core.access.models import Role
 from core.access.service import renew_named_key
 from core.database import make_sessionmaker, transaction
-from matcher.leads.models import Lead, LeadEvent, PartnerLeadStats
-from matcher.notifications.models import Delivery, NotificationEvent
-from scoring.models import RoutingExample
 
 VAR = Path(__file__).parent / "var"
 CONNECTIONS = 64  # concurrent requests at most, as many keep-alive connections
@@ -72,7 +69,7 @@ def main() -> None:
     engine = open_seeded_store(url, count=args.partners, seed=0)
     leads = []
     if args.kind == "routing":
-        _forget_leads(engine)
+        forget_leads(engine)
         leads = generate_leads(engine, count=2_000, seed=0)
     with transaction(make_sessionmaker(engine)) as session:
         key = renew_named_key(session, name="load-bench", role=Role.MANAGER, now=datetime.now(UTC))
@@ -114,28 +111,6 @@ def main() -> None:
         f"max {latencies.max():.1f} ms, {errors} errors; "
         f"RSS/PSS per worker {per_worker} MB, total PSS {total_pss:.0f} MB"
     )
-
-
-def _forget_leads(engine: Engine) -> None:
-    """Start every routing run from the seeded store: no leads (nor their notifications),
-    every partner's capacity free, the deleted rows vacuumed. Leads left by earlier runs would
-    fill their partners (nobody accepts in a benchmark), and each run would route against a
-    different store."""
-    of_leads = NotificationEvent.lead_id.is_not(None)
-    with transaction(make_sessionmaker(engine)) as session:
-        events = select(NotificationEvent.id).where(of_leads)
-        session.execute(delete(Delivery).where(Delivery.event_id.in_(events)))
-        session.execute(delete(NotificationEvent).where(of_leads))
-        for model in _LEAD_TABLES:
-            session.execute(delete(model))
-    if engine.dialect.name == "postgresql":  # else autovacuum clears them while measuring
-        tables = (*_LEAD_TABLES, NotificationEvent, Delivery)
-        names = ", ".join(model.__tablename__ for model in tables)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql(f"VACUUM ANALYZE {names}")
-
-
-_LEAD_TABLES = (RoutingExample, LeadEvent, PartnerLeadStats, Lead)
 
 
 def _requests(kind: str, leads: list[dict[str, Any]]) -> itertools.cycle[tuple[str, str, Any]]:

@@ -51,7 +51,8 @@ def main() -> None:
     urls = directory_urls(engine, count=WARM_UP + args.loads, seed=args.seed)
     engine.dispose()
     started = time.perf_counter()
-    with serving(settings) as url:
+    with serving(settings) as server:
+        url = server.url
         print(f"server ready in {time.perf_counter() - started:.1f} s at {url}")
         first_byte, full, results = load(url, urls)
         api_urls = ["/v1/partners/search" + url[1:] for url in urls]

@@ -83,8 +83,8 @@ def main() -> None:
         with transaction(sessions) as session:
             now = datetime.now(UTC)
             key = renew_named_key(session, name="preview-bench", role=Role.MANAGER, now=now)
-        with serving(settings) as url:
-            report("HTTP", http_timings(url, leads, secret=key.secret))
+        with serving(settings) as server:
+            report("HTTP", http_timings(server.url, leads, secret=key.secret))
     engine.dispose()
 
 
@@ -125,9 +125,9 @@ def generate_leads(engine: Engine, *, count: int, seed: int) -> list[dict[str, A
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[str]:
+def serving(settings: Settings) -> Iterator[Server]:
     """`partnermatch serve` on a free loopback port in a second process, until the block ends
-    (rate limit off: one load generator calls as many clients); yields its base URL."""
+    (rate limit off: one load generator calls as many clients)."""
     server = Server(
         log_dir=VAR,
         database_url=settings.database_url,
@@ -135,7 +135,7 @@ def serving(settings: Settings) -> Iterator[str]:
         rate_limit="off",
     ).start()
     try:
-        yield server.url
+        yield server
     finally:
         server.stop()
 

@@ -5,11 +5,13 @@
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_routing
 
 The store is seeded once with profiles.seed partners (bench.store_seed); routing state
-(leads, history, counters, idempotency keys) is emptied before each run so runs compare.
+(`bench.routing_state.forget_leads`) is emptied before each run so runs compare.
 `partnermatch serve` runs in a second process on 127.0.0.1; this process drives a bounded
 load: `--concurrency` clients, each posting its share of `--leads` leads back to back
 (POST /v1/leads with an Idempotency-Key, the default balanced policy). A lead is counted
-when its routing response (offered, unassigned or direct) has arrived.
+when its routing response (offered, unassigned or direct) has arrived. Also printed: the CPU
+a lead took in the serving process and in PostgreSQL's processes on this host (with
+`--concurrency 1`, the cost of a lead without contention).
 """
 
 from __future__ import annotations
@@ -22,15 +24,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, delete
 
 from bench.preview_bench import VAR, generate_leads, report, serving
+from bench.routing_state import forget_leads
+from bench.server import cpu_seconds, postgres_processes
 from bench.store_seed import open_seeded_store
 from core.access.models import Role
 from core.access.service import renew_named_key
 from core.database import make_sessionmaker, transaction
 from core.settings import Settings
-from matcher.leads.models import IdempotencyKey, Lead, LeadEvent, PartnerLeadStats
+
+# Leads routed before measuring, so that neither the measured time nor the CPU includes what a
+# fresh server does once (its first notification pass over every profile, lazy imports).
+WARM_UP = 50
 
 
 def main() -> None:
@@ -48,31 +54,52 @@ def main() -> None:
         index_dir=str(VAR / f"routing-{args.partners}-{_backend(args.database_url)}-index"),
     )
     engine = open_seeded_store(settings.database_url, count=args.partners, seed=args.seed)
-    _reset_routing(engine)
-    leads = generate_leads(engine, count=args.leads, seed=args.seed)
+    forget_leads(engine)
+    warm_up, leads = _split(generate_leads(engine, count=WARM_UP + args.leads, seed=args.seed))
     with transaction(make_sessionmaker(engine)) as session:
         key = renew_named_key(
             session, name="routing-bench", role=Role.MANAGER, now=datetime.now(UTC)
         )
     engine.dispose()
 
-    with serving(settings) as url:
+    with serving(settings) as server:
+        _load(server.url, warm_up, secret=key.secret, concurrency=1, keys="warm-up")
+        serving_cpu, database_cpu = cpu_seconds(server.processes()), database_seconds()
         started = time.perf_counter()
-        results = _load(url, leads, secret=key.secret, concurrency=args.concurrency)
+        results = _load(
+            server.url, leads, secret=key.secret, concurrency=args.concurrency, keys="bench"
+        )
         elapsed = time.perf_counter() - started
+        serving_cpu = cpu_seconds(server.processes()) - serving_cpu
+        database_cpu = database_seconds() - database_cpu
     statuses = Counter(status for status, _ in results)
     print(
         f"{_backend(args.database_url)}, {args.partners:,} partners, {len(leads)} leads, "
-        f"{args.concurrency} clients: {len(leads) / elapsed:.1f} leads/s routed over HTTP"
+        f"{args.concurrency} client(s): {len(leads) / elapsed:.1f} leads/s routed over HTTP"
     )
     report("POST /v1/leads", [seconds for _, seconds in results])
     print(f"  outcomes: {dict(statuses)}")
+    print(
+        f"  CPU per lead: serving {serving_cpu / len(leads) * 1000:.2f} ms, "
+        f"PostgreSQL on this host {database_cpu / len(leads) * 1000:.2f} ms"
+    )
+
+
+def database_seconds() -> float:
+    """CPU time of PostgreSQL's processes on this host so far; its own processes come and
+    go, so a process that ended during the run is not counted (the server's stay)."""
+    return cpu_seconds(postgres_processes())
+
+
+def _split(leads: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return leads[:WARM_UP], leads[WARM_UP:]
 
 
 def _load(
-    url: str, leads: list[dict[str, Any]], *, secret: str, concurrency: int
+    url: str, leads: list[dict[str, Any]], *, secret: str, concurrency: int, keys: str
 ) -> list[tuple[str, float]]:
-    """Post every lead once, `concurrency` at a time; (status, seconds) per lead."""
+    """Post every lead once, `concurrency` at a time, with Idempotency-Keys named `keys`-n;
+    (status, seconds) per lead."""
     headers = {"Authorization": f"Bearer {secret}"}
     shares = [list(enumerate(leads))[i::concurrency] for i in range(concurrency)]
 
@@ -82,7 +109,7 @@ def _load(
             for n, body in share:
                 started = time.perf_counter()
                 response = client.post(
-                    "/v1/leads", json=body, headers={"Idempotency-Key": f"bench-{n}"}
+                    "/v1/leads", json=body, headers={"Idempotency-Key": f"{keys}-{n}"}
                 )
                 seconds = time.perf_counter() - started
                 response.raise_for_status()
@@ -91,13 +118,6 @@ def _load(
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return [result for share in pool.map(client_loop, shares) for result in share]
-
-
-def _reset_routing(engine: Engine) -> None:
-    """Empty routing state so that every run starts with idle partners."""
-    with engine.begin() as connection:
-        for table in (LeadEvent, IdempotencyKey, Lead, PartnerLeadStats):
-            connection.execute(delete(table))
 
 
 def _backend(url: str | None) -> str:
