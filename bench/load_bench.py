@@ -7,6 +7,7 @@ scheduled send time (so queueing in the server or the client is not hidden).
     .venv/bin/python -m bench.load_bench search --workers 2 --rate 600 --seconds 20
     .venv/bin/python -m bench.load_bench routing --workers 2 --shared-socket --rate 150
     ... --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_load
+    ... --database-url 'postgresql+psycopg://postgres@/bench_load?host=/var/run/postgresql'
 
 The store is seeded once (bench.store_seed, as the other benchmarks; `routing` first deletes
 the leads of earlier runs) and `partnermatch serve`
