@@ -93,15 +93,15 @@ def _take_capacity(insert: Callable[[Table], Any]) -> Any:
     stats = table_of(PartnerLeadStats)
     partners = table_of(Partner)
     partner_id = bindparam("partner_id", type_=stats.c.partner_id.type)
-    limit = select(partners.c.max_open_leads).where(partners.c.id == partner_id)
+    limit = select(partners.c.max_open_leads).where(partners.c.id == partner_id).scalar_subquery()
     first = select(partner_id, literal(1), literal(1), literal(0), literal(0), literal(0)).where(
-        limit.scalar_subquery() > 0
+        limit > 0
     )
     statement = insert(stats).from_select(list(_COUNTERS), first)
     statement = statement.on_conflict_do_update(
         index_elements=[stats.c.partner_id],
         set_={"open_leads": stats.c.open_leads + 1, "offered": stats.c.offered + 1},
-        where=stats.c.open_leads < limit.scalar_subquery(),
+        where=stats.c.open_leads < limit,
     )
     # a row comes back when one was inserted or updated (psycopg's rowcount here is -1)
     return statement.returning(stats.c.partner_id)
