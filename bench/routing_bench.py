@@ -55,7 +55,8 @@ def main() -> None:
     )
     engine = open_seeded_store(settings.database_url, count=args.partners, seed=args.seed)
     forget_leads(engine)
-    warm_up, leads = _split(generate_leads(engine, count=WARM_UP + args.leads, seed=args.seed))
+    generated = generate_leads(engine, count=WARM_UP + args.leads, seed=args.seed)
+    warm_up, leads = generated[:WARM_UP], generated[WARM_UP:]
     with transaction(make_sessionmaker(engine)) as session:
         key = renew_named_key(
             session, name="routing-bench", role=Role.MANAGER, now=datetime.now(UTC)
@@ -64,14 +65,15 @@ def main() -> None:
 
     with serving(settings) as server:
         _load(server.url, warm_up, secret=key.secret, concurrency=1, keys="warm-up")
-        serving_cpu, database_cpu = cpu_seconds(server.processes()), database_seconds()
+        serving_cpu = cpu_seconds(server.processes())
+        database_cpu = cpu_seconds(postgres_processes())  # ended processes drop out
         started = time.perf_counter()
         results = _load(
             server.url, leads, secret=key.secret, concurrency=args.concurrency, keys="bench"
         )
         elapsed = time.perf_counter() - started
         serving_cpu = cpu_seconds(server.processes()) - serving_cpu
-        database_cpu = database_seconds() - database_cpu
+        database_cpu = cpu_seconds(postgres_processes()) - database_cpu
     statuses = Counter(status for status, _ in results)
     print(
         f"{_backend(args.database_url)}, {args.partners:,} partners, {len(leads)} leads, "
@@ -83,16 +85,6 @@ def main() -> None:
         f"  CPU per lead: serving {serving_cpu / len(leads) * 1000:.2f} ms, "
         f"PostgreSQL on this host {database_cpu / len(leads) * 1000:.2f} ms"
     )
-
-
-def database_seconds() -> float:
-    """CPU time of PostgreSQL's processes on this host so far; its own processes come and
-    go, so a process that ended during the run is not counted (the server's stay)."""
-    return cpu_seconds(postgres_processes())
-
-
-def _split(leads: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    return leads[:WARM_UP], leads[WARM_UP:]
 
 
 def _load(

@@ -90,7 +90,7 @@ class Server:
     def processes(self) -> list[int]:
         """The pids answering requests: the worker processes, or the server itself alone."""
         children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
-        workers = [int(pid) for pid in children if b"spawn_main" in _cmdline(int(pid))]
+        workers = [int(pid) for pid in children if b"spawn_main" in _proc(int(pid), "cmdline")]
         return workers or [self.pid]
 
     def memory_mb(self) -> dict[int, tuple[float, float]]:
@@ -116,30 +116,25 @@ class Server:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time the processes have used so far."""
+    """User and system CPU time the processes have used so far (one that ended counts 0)."""
     ticks = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    for stat in (_proc(pid, "stat") for pid in pids):
+        if stat:
+            fields = stat.rsplit(b")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_processes() -> list[int]:
     """The PostgreSQL server processes on this host (a database on another host uses none)."""
     pids = (int(name) for name in os.listdir("/proc") if name.isdigit())
-    return [pid for pid in pids if _command(pid) == "postgres"]
+    return [pid for pid in pids if _proc(pid, "comm") == b"postgres\n"]
 
 
-def _command(pid: int) -> str:
+def _proc(pid: int, name: str) -> bytes:
+    """/proc/<pid>/<name>; empty once the process has ended."""
     try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
+        return Path(f"/proc/{pid}/{name}").read_bytes()
     except OSError:
         return b""
 
