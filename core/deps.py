@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
+import anyio
 from fastapi import Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
@@ -42,6 +43,10 @@ def unit_of_work(request: Request) -> Iterator[Session]:
     within their poll interval."""
     with transaction(request.app.state.sessionmaker) as session:
         yield session
+    _apply_to_index(request, session)
+
+
+def _apply_to_index(request: Request, session: Session) -> None:
     settings: Settings = request.app.state.settings
     if settings.search_backend == "embedded" and changed_search(session):
         request.app.state.index.catch_up()
@@ -77,13 +82,37 @@ def _committing(endpoint: Callable[..., T]) -> Callable[..., T]:
     return call
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work. Function-scoped (see SessionDep): it ends right after the
     route returns, before the response is sent, so a 2xx means committed and a commit that
-    fails becomes the route's error response. The routes of a `CommittingRoute` router have
-    committed it by then, in their own thread."""
-    with unit_of_work(request) as session:
+    fails becomes the route's error response.
+
+    It runs on the event loop: opening a session does no I/O, and the routes of a
+    `CommittingRoute` router have committed theirs in their own thread. Only a session that
+    still holds a transaction (an async route's, or one left by an error) or has a write for
+    the index to catch up on is ended in a worker thread. As a sync generator this cost two
+    hops to a thread and back on every request."""
+    work = unit_of_work(request)
+    session = work.__enter__()
+    try:
         yield session
+    except BaseException as error:
+        await _leave(work, session, error)
+        raise
+    await _leave(work, session, None)
+
+
+async def _leave(
+    work: AbstractContextManager[Session], session: Session, error: BaseException | None
+) -> None:
+    trace = error.__traceback__ if error is not None else None
+    leave = functools.partial(work.__exit__, type(error) if error else None, error, trace)
+    if session.in_transaction() or changed_search(session):
+        # A thread outside the default limiter, as FastAPI ends a sync dependency: its threads
+        # may all be held by writers waiting for the SQLite write lock this session holds.
+        await anyio.to_thread.run_sync(leave, limiter=anyio.CapacityLimiter(1))
+    else:
+        leave()
 
 
 async def get_settings(request: Request) -> Settings:
