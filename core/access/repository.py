@@ -5,22 +5,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.access.models import ApiKey
+from core.database import table_of
 
 
 def get_key(session: Session, key_id: int) -> ApiKey | None:
     return session.get(ApiKey, key_id)
 
 
-def key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
-    return session.scalar(_KEY_BY_HASH, {"key_hash": key_hash})
+def key_by_hash(store: Session | Connection, key_hash: str) -> KeyFacts | None:
+    """What a request needs of its key (id, role, partner_id, key_hash, last_used_at,
+    revoked_at) as a row: loading the key through the ORM cost twice the CPU of the read."""
+    return store.execute(_KEY_BY_HASH, {"key_hash": key_hash}).first()
 
 
+_KEYS = table_of(ApiKey)
+KeyFacts = Row[int, str, int | None, str, datetime | None, datetime | None]
 # Every request with a key runs it: built once (building costs more than running it).
-_KEY_BY_HASH = select(ApiKey).where(ApiKey.key_hash == bindparam("key_hash"))
+_KEY_BY_HASH = select(
+    _KEYS.c.id,
+    _KEYS.c.role,
+    _KEYS.c.partner_id,
+    _KEYS.c.key_hash,
+    _KEYS.c.last_used_at,
+    _KEYS.c.revoked_at,
+).where(_KEYS.c.key_hash == bindparam("key_hash"))
 
 
 def list_keys(session: Session) -> Sequence[ApiKey]:

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from core.access import repository
 from core.access.models import ApiKey, Role
+from core.access.repository import KeyFacts
 from core.errors import InvalidInput, NotFound, Unauthorized
 
 KEY_PREFIX = "pm_"
@@ -58,7 +59,7 @@ def issue_key(
     return IssuedKey(key=key, secret=secret)
 
 
-def authenticate(session: Session, secret: str, *, now: datetime) -> ApiKey:
+def authenticate(session: Session, secret: str, *, now: datetime) -> KeyFacts:
     """The live key behind `secret`, its last use recorded (at most once a minute)."""
     key = live_key(session, secret)
     if touch_due(key, now=now):
@@ -66,12 +67,13 @@ def authenticate(session: Session, secret: str, *, now: datetime) -> ApiKey:
     return key
 
 
-def live_key(session: Session, secret: str) -> ApiKey:
-    """The key behind `secret` (a read only); Unauthorized when it is unknown or revoked."""
+def live_key(store: Session | Connection, secret: str) -> KeyFacts:
+    """What a request needs of the key behind `secret` (`repository.key_by_hash`; a read
+    only); Unauthorized when it is unknown or revoked."""
     if not secret.startswith(KEY_PREFIX) or len(secret) > _MAX_KEY_LENGTH:
         raise Unauthorized("unknown API key")
     digest = hash_secret(secret)
-    key = repository.key_by_hash(session, digest)
+    key = repository.key_by_hash(store, digest)
     if key is None or not hmac.compare_digest(key.key_hash, digest):
         raise Unauthorized("unknown API key")
     if key.revoked_at is not None:
@@ -79,11 +81,11 @@ def live_key(session: Session, secret: str) -> ApiKey:
     return key
 
 
-def touch_due(key: ApiKey, *, now: datetime) -> bool:
+def touch_due(key: KeyFacts, *, now: datetime) -> bool:
     return key.last_used_at is None or now - key.last_used_at >= TOUCH_INTERVAL
 
 
-def touch(session: Session, key: ApiKey, *, now: datetime) -> None:
+def touch(session: Session, key: KeyFacts, *, now: datetime) -> None:
     """Record a use; a no-op when another request recorded one within the minute."""
     repository.touch_key(session, key.id, now=now, not_since=now - TOUCH_INTERVAL)
 
