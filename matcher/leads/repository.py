@@ -51,9 +51,9 @@ def events_of(session: Session, lead_id: int) -> list[LeadEvent]:
     return list(session.scalars(query))
 
 
-def add_event(session: Session, **values: Any) -> None:
-    """A step of a lead's history (the columns of `LeadEvent`)."""
-    session.execute(_ADD_EVENT, values)
+def add_events(session: Session, steps: list[dict[str, Any]]) -> None:
+    """Steps of a lead's history (each the columns of `LeadEvent`), in one statement."""
+    session.execute(_ADD_EVENT, steps)
 
 
 def partners_offered(session: Session, lead_id: int) -> set[int]:

@@ -120,14 +120,15 @@ def create_lead(
             _set_offered(row, partner_id=offered_to, settings=routing.settings, now=now)
     session.add(row)
     session.flush()
-    _record(session, row, kind="created", actor=actor, now=now)
+    steps = [_Step("created", actor)]
     if lead.max_km_beyond_radius is not None:
         widened = f"{lead.max_km_beyond_radius:g} km beyond service radius"
-        _record(session, row, kind="widened", actor=actor, now=now, reason=widened)
+        steps.append(_Step("widened", actor, reason=widened))
     if offered_to is None:
-        _record_finished(session, row, now=now)
+        steps.append(_finished_step(row))
     else:
-        _record(session, row, kind="offered", actor=SYSTEM, now=now, partner_id=offered_to)
+        steps.append(_Step("offered", SYSTEM, partner_id=offered_to))
+    _record_steps(session, row, steps, now=now)
     if ranking is not None:
         examples.record_ranking(
             session,
@@ -449,8 +450,22 @@ def _set_finished(lead: Lead, *, status: str, reason: str, now: datetime) -> Non
 
 
 def _record_finished(session: Session, lead: Lead, *, now: datetime) -> None:
+    _record_steps(session, lead, [_finished_step(lead)], now=now)
+
+
+def _finished_step(lead: Lead) -> _Step:
     kind = "direct" if lead.status == DIRECT else "unassigned"
-    _record(session, lead, kind=kind, actor=SYSTEM, now=now, reason=lead.reason)
+    return _Step(kind, SYSTEM, reason=lead.reason)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A step of a lead's history: what happened, who did it, to which partner and why."""
+
+    kind: str
+    actor: Actor
+    partner_id: int | None = None
+    reason: str | None = None
 
 
 def _record(
@@ -463,19 +478,37 @@ def _record(
     partner_id: int | None = None,
     reason: str | None = None,
 ) -> None:
-    repository.add_event(
+    _record_steps(session, lead, [_Step(kind, actor, partner_id, reason)], now=now)
+
+
+def _record_steps(session: Session, lead: Lead, steps: list[_Step], *, now: datetime) -> None:
+    """The steps in the lead's history, in one INSERT, and each notified one in the outbox."""
+    repository.add_events(
         session,
-        lead_id=lead.id,
-        at=now,
-        kind=kind,
-        partner_id=partner_id,
-        actor_role=actor.role,
-        actor_key_id=actor.key_id,
-        on_behalf_of_partner_id=actor.on_behalf_of_partner_id,
-        reason=reason,
+        [
+            {
+                "lead_id": lead.id,
+                "at": now,
+                "kind": step.kind,
+                "partner_id": step.partner_id,
+                "actor_role": step.actor.role,
+                "actor_key_id": step.actor.key_id,
+                "on_behalf_of_partner_id": step.actor.on_behalf_of_partner_id,
+                "reason": step.reason,
+            }
+            for step in steps
+        ],
     )
-    if kind in NOTIFIED:
-        notify(session, lead, kind=NOTIFIED[kind], now=now, partner_id=partner_id, reason=reason)
+    for step in steps:
+        if step.kind in NOTIFIED:
+            notify(
+                session,
+                lead,
+                kind=NOTIFIED[step.kind],
+                now=now,
+                partner_id=step.partner_id,
+                reason=step.reason,
+            )
 
 
 def notify(
