@@ -163,9 +163,9 @@ def candidate_context(session: Session, candidates: Candidates) -> CandidateCont
     stats = repository.stats_of(session, ids)
     columns = np.zeros((5, len(ids)), dtype=np.int64)
     for i, partner_id in enumerate(ids):
-        row = stats.get(partner_id)
-        if row is not None:
-            columns[:, i] = (row.open_leads, row.offered, row.accepted, row.closed, row.won)
+        counters = stats.get(partner_id)
+        if counters is not None:
+            columns[:, i] = counters
     open_leads, offered, accepted, closed, won = columns
     history = PerformanceHistory(offered=offered, accepted=accepted, closed=closed, won=won)
     return CandidateContext(open_leads=open_leads, history=history)

@@ -72,9 +72,11 @@ def recent_offers(
     return {partner_id: count for partner_id, count in rows if partner_id is not None}
 
 
-def stats_of(session: Session, partner_ids: Iterable[int]) -> dict[int, PartnerLeadStats]:
-    rows = session.scalars(_STATS_OF, {"partner_ids": list(partner_ids)})
-    return {row.partner_id: row for row in rows}
+def stats_of(session: Session, partner_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
+    """The lead counters (open_leads, offered, accepted, closed, won) of each partner that
+    has any; rows, not ORM objects, which cost twice the CPU for a hundred candidates."""
+    rows = session.execute(_STATS_OF, {"partner_ids": list(partner_ids)})
+    return {partner_id: tuple(counters) for partner_id, *counters in rows}
 
 
 def take_capacity(session: Session, partner_id: int) -> bool:
@@ -176,6 +178,11 @@ _RECENT_OFFERS = (
     .group_by(LeadEvent.partner_id)
 )
 _ADD_EVENT = insert(table_of(LeadEvent))
-_STATS_OF = select(PartnerLeadStats).where(
-    PartnerLeadStats.partner_id.in_(bindparam("partner_ids", expanding=True))
-)
+_STATS_OF = select(
+    PartnerLeadStats.partner_id,
+    PartnerLeadStats.open_leads,
+    PartnerLeadStats.offered,
+    PartnerLeadStats.accepted,
+    PartnerLeadStats.closed,
+    PartnerLeadStats.won,
+).where(PartnerLeadStats.partner_id.in_(bindparam("partner_ids", expanding=True)))
