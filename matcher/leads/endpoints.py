@@ -55,7 +55,8 @@ def create_lead(
     limit: Annotated[int, Query(ge=1, le=200, description="Candidates kept and shown")] = 20,
 ) -> Any:
     """Store the lead and route it at once; `excluded` says why partners were left out. A
-    process routes `routing_concurrency` leads at a time, each committed in its turn."""
+    process routes `routing_concurrency` leads at a time. Each commits once its turn is over:
+    the next lead's turn need not wait for PostgreSQL to flush the commit to disk."""
     chosen = policy or settings.lead_policy
     request_key = {"lead": lead.model_dump(mode="json"), "policy": chosen, "limit": limit}
     replayed = idempotent.replay(request_key, location=_lead_location)
@@ -66,7 +67,7 @@ def create_lead(
         row = service.create_lead(session, lead, routing=routing, actor=_actor(principal), now=now)
         body = LeadRead.model_validate(row).model_dump(mode="json")
         response = idempotent.respond(body, status_code=201, location=_lead_location(body))
-        commit(session)
+    commit(session)
     return response
 
 
