@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, inspect, literal, select, update
 from sqlalchemy.orm import Session
 
 from core.database import PerDialect, table_of
@@ -49,6 +49,16 @@ def list_leads(
 def events_of(session: Session, lead_id: int) -> list[LeadEvent]:
     query = select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id)
     return list(session.scalars(query))
+
+
+def insert_lead(session: Session, lead: Lead) -> None:
+    """Write a new lead (its first version) and give it its id, in one prebuilt INSERT
+    instead of the ORM's unit of work, which cost several times the statement. The lead stays
+    outside the session: a request that routes a lead changes it no further."""
+    lead.version = 1
+    state = inspect(lead).dict
+    values = {column.key: state[column.key] for column in _LEADS.columns if column.key in state}
+    lead.id = session.execute(_INSERT_LEAD, values).scalar_one()
 
 
 def add_events(session: Session, steps: list[dict[str, Any]]) -> None:
@@ -178,6 +188,8 @@ _RECENT_OFFERS = (
     .group_by(LeadEvent.partner_id)
 )
 _ADD_EVENT = insert(table_of(LeadEvent))
+_LEADS = table_of(Lead)
+_INSERT_LEAD = insert(_LEADS).returning(_LEADS.c.id)
 _STATS_OF = select(
     PartnerLeadStats.partner_id,
     PartnerLeadStats.open_leads,

@@ -118,8 +118,7 @@ def create_lead(
             _set_finished(row, status=UNASSIGNED, reason="no_eligible_partner", now=now)
         else:
             _set_offered(row, partner_id=offered_to, settings=routing.settings, now=now)
-    session.add(row)
-    session.flush()
+    repository.insert_lead(session, row)
     steps = [_Step("created", actor)]
     if lead.max_km_beyond_radius is not None:
         widened = f"{lead.max_km_beyond_radius:g} km beyond service radius"
