@@ -51,7 +51,7 @@ def main() -> None:
     VAR.mkdir(exist_ok=True)
     settings = Settings(
         database_url=args.database_url or f"sqlite:///{VAR / f'routing-{args.partners}.db'}",
-        index_dir=str(VAR / f"routing-{args.partners}-{_backend(args.database_url)}-index"),
+        index_dir=str(VAR / f"routing-{args.partners}-{backend(args.database_url)}-index"),
     )
     engine = open_seeded_store(settings.database_url, count=args.partners, seed=args.seed)
     forget_leads(engine)
@@ -76,7 +76,7 @@ def main() -> None:
         database_cpu = cpu_seconds(postgres_processes()) - database_cpu
     statuses = Counter(status for status, _ in results)
     print(
-        f"{_backend(args.database_url)}, {args.partners:,} partners, {len(leads)} leads, "
+        f"{backend(args.database_url)}, {args.partners:,} partners, {len(leads)} leads, "
         f"{args.concurrency} client(s): {len(leads) / elapsed:.1f} leads/s routed over HTTP"
     )
     report("POST /v1/leads", [seconds for _, seconds in results])
@@ -112,7 +112,7 @@ def _load(
         return [result for share in pool.map(client_loop, shares) for result in share]
 
 
-def _backend(url: str | None) -> str:
+def backend(url: str | None) -> str:
     return "PostgreSQL" if url and url.startswith("postgresql") else "SQLite"
 
 

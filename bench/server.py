@@ -28,11 +28,20 @@ class Server:
     one worker process unless told otherwise."""
 
     def __init__(
-        self, *, log_dir: Path, workers: int = 1, shared_socket: bool = False, **settings: Any
+        self,
+        *,
+        log_dir: Path,
+        workers: int = 1,
+        shared_socket: bool = False,
+        code: Path | None = None,
+        **settings: Any,
     ) -> None:
+        """`code`: another checkout whose packages the server imports (PYTHONPATH) instead of
+        the installed ones."""
         self._env = {
             **os.environ,
             **{f"PARTNERMATCH_{name.upper()}": str(value) for name, value in settings.items()},
+            **({"PYTHONPATH": str(code)} if code is not None else {}),
         }
         self._log_dir = log_dir
         self.workers = workers
