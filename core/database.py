@@ -108,8 +108,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def commit(session: Session) -> None:
     """Commit, turning the store's refusals into the contract's errors: a row changed by a
     concurrent writer or a uniqueness race is a 409, a busy or failing store a 503. Sync
-    routes call it as they return (`core.deps.CommittingRoute`); a route may call it earlier,
-    as lead routing does inside its turn."""
+    routes call it as they return (`core.deps.CommittingRoute`)."""
     try:
         session.commit()
     except (StaleDataError, IntegrityError) as exc:

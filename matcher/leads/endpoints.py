@@ -12,7 +12,6 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy.orm import Session
 
 from core.access.deps import CurrentPrincipal, Principal, Role, allow, require_own
-from core.database import commit
 from core.deps import CommittingRoute, IdCursor, NowDep, SessionDep, SettingsDep
 from core.errors import NotFound
 from matcher.leads import idempotency, ranking, service
@@ -55,8 +54,9 @@ def create_lead(
     limit: Annotated[int, Query(ge=1, le=200, description="Candidates kept and shown")] = 20,
 ) -> Any:
     """Store the lead and route it at once; `excluded` says why partners were left out. A
-    process routes `routing_concurrency` leads at a time. Each commits once its turn is over:
-    the next lead's turn need not wait for PostgreSQL to flush the commit to disk."""
+    process routes `routing_concurrency` leads at a time. Each commits as the route returns
+    (`CommittingRoute`), after its turn: the next lead's turn need not wait for PostgreSQL to
+    flush the commit to disk."""
     chosen = policy or settings.lead_policy
     request_key = {"lead": lead.model_dump(mode="json"), "policy": chosen, "limit": limit}
     replayed = idempotent.replay(request_key, location=_lead_location)
@@ -67,7 +67,6 @@ def create_lead(
         row = service.create_lead(session, lead, routing=routing, actor=_actor(principal), now=now)
         body = LeadRead.model_validate(row).model_dump(mode="json")
         response = idempotent.respond(body, status_code=201, location=_lead_location(body))
-    commit(session)
     return response
 
 
