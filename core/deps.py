@@ -43,10 +43,6 @@ def unit_of_work(request: Request) -> Iterator[Session]:
     within their poll interval."""
     with transaction(request.app.state.sessionmaker) as session:
         yield session
-    _apply_to_index(request, session)
-
-
-def _apply_to_index(request: Request, session: Session) -> None:
     settings: Settings = request.app.state.settings
     if settings.search_backend == "embedded" and changed_search(session):
         request.app.state.index.catch_up()
