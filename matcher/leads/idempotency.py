@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from core.deps import NowDep, SessionDep, SettingsDep
 from core.errors import Conflict, InvalidInput
 from matcher.leads import repository
-from matcher.leads.models import IdempotencyKey
+from matcher.leads.repository import StoredResponse
 
 HEADER = "Idempotency-Key"
 
@@ -35,15 +35,14 @@ def request_hash(request: dict[str, Any]) -> str:
 
 def stored_response(
     session: Session, *, key: str, digest: str, now: datetime
-) -> IdempotencyKey | None:
+) -> StoredResponse | None:
     """The first response given for `key`, None for a new (or lapsed) key; 422 when the key
     was used with a different request."""
-    stored = repository.get_idempotency_key(session, key)
+    stored = repository.stored_response(session, key)
     if stored is None:
         return None
     if stored.expires_at <= now:
-        session.delete(stored)
-        session.flush()
+        repository.forget_response(session, key)
         return None
     if stored.request_hash != digest:
         raise InvalidInput.field(HEADER, "was already used with a different request body")
@@ -62,8 +61,9 @@ def remember(
 ) -> None:
     """Store the response with the lead in one transaction; a concurrent request with the
     same key loses on the primary key and is rolled back whole (409, retry to replay)."""
-    session.add(
-        IdempotencyKey(
+    try:
+        repository.remember_response(
+            session,
             key=key,
             request_hash=digest,
             status_code=status_code,
@@ -71,9 +71,6 @@ def remember(
             created_at=now,
             expires_at=now + timedelta(hours=ttl_hours),
         )
-    )
-    try:
-        session.flush()
     except IntegrityError as exc:
         raise Conflict(f"a request with this {HEADER} is in progress; retry it") from exc
 

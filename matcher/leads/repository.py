@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, inspect, literal, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, inspect, literal, select, update
 from sqlalchemy.orm import Session
 
 from core.database import PerDialect, table_of
@@ -165,8 +165,19 @@ def offers_ending_by(session: Session, *, now: datetime, until: datetime) -> lis
     return list(session.scalars(query))
 
 
-def get_idempotency_key(session: Session, key: str) -> IdempotencyKey | None:
-    return session.get(IdempotencyKey, key)
+def stored_response(session: Session, key: str) -> StoredResponse | None:
+    """The response remembered under an Idempotency-Key (request_hash, status_code, response,
+    expires_at), as a row: the ORM's load of it cost more than the read."""
+    return session.execute(_STORED_RESPONSE, {"key": key}).first()
+
+
+def remember_response(session: Session, **values: Any) -> None:
+    """Store a response under its key; IntegrityError when the key is taken."""
+    session.execute(_REMEMBER_RESPONSE, values)
+
+
+def forget_response(session: Session, key: str) -> None:
+    session.execute(_FORGET_RESPONSE, {"key": key})
 
 
 def delete_expired_keys(session: Session, *, now: datetime) -> int:
@@ -174,6 +185,17 @@ def delete_expired_keys(session: Session, *, now: datetime) -> int:
     return result.rowcount  # type: ignore[attr-defined]
 
 
+_RESPONSES = table_of(IdempotencyKey)
+StoredResponse = Row[str, int, dict[str, Any], datetime]
+# Every created lead with a key runs these: built once.
+_STORED_RESPONSE = select(
+    _RESPONSES.c.request_hash,
+    _RESPONSES.c.status_code,
+    _RESPONSES.c.response,
+    _RESPONSES.c.expires_at,
+).where(_RESPONSES.c.key == bindparam("key"))
+_REMEMBER_RESPONSE = insert(_RESPONSES)
+_FORGET_RESPONSE = delete(_RESPONSES).where(_RESPONSES.c.key == bindparam("key"))
 _COUNTERS = ("partner_id", "open_leads", "offered", "accepted", "closed", "won")
 _TAKE_CAPACITY = PerDialect(_take_capacity)
 # Routing reads these for every lead: built once (a statement built per call costs more than
