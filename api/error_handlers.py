@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import PartnerMatchError, invalid_input
@@ -63,6 +64,16 @@ async def http_error(_: Request, exc: Exception) -> JSONResponse:
     return envelope_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The store failed to answer: a PostgreSQL restart or failover dropped the connection the
+    request held (the pool then opens new ones: one request each meets it, no checkout pings),
+    or it is down. Nothing was committed; the client retries."""
+    log.warning("the store failed on %s %s: %s", request.method, request.url.path, exc)
+    return envelope_response(
+        503, "unavailable", "the store did not answer; retry", headers={"Retry-After": "1"}
+    )
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return envelope_response(500, "internal_error", "internal error; it has been logged")
@@ -72,4 +83,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PartnerMatchError, domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(OperationalError, _store_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -76,7 +76,14 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    # No ping at checkout: it was a round trip per request (two with a key) for a case a
+    # restart or failover brings once; a request that meets a dropped connection answers 503
+    # (api.error_handlers) and the pool replaces all of its connections.
+    engine = create_engine(url, pool_size=20, max_overflow=20)
+    # A lead's history steps and ranking examples as one multi-row INSERT each: psycopg's
+    # executemany ran one statement per row, a server round of parse and execute each.
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
