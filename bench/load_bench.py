@@ -65,16 +65,7 @@ def main() -> None:
     parser.add_argument("--shared-socket", action="store_true", help="serve --shared-socket")
     args = parser.parse_args()
 
-    VAR.mkdir(exist_ok=True)
-    url = args.database_url or f"sqlite:///{VAR / f'load-{args.partners}.db'}"
-    engine = open_seeded_store(url, count=args.partners, seed=0)
-    leads = []
-    if args.kind == "routing":
-        forget_leads(engine)
-        leads = generate_leads(engine, count=2_000, seed=0)
-    with transaction(make_sessionmaker(engine)) as session:
-        key = renew_named_key(session, name="load-bench", role=Role.MANAGER, now=datetime.now(UTC))
-    engine.dispose()
+    url, leads, secret = prepare(args.kind, partners=args.partners, database_url=args.database_url)
     store = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     index_dir = VAR / f"load-{args.partners}-{store}-index"
     server = Server(
@@ -87,30 +78,54 @@ def main() -> None:
     )
     server.start()
     try:
-        headers = {"Authorization": f"Bearer {key.secret}"}
+        headers = {"Authorization": f"Bearer {secret}"}
         requests = _requests(args.kind, leads)
         if not args.cold:
-            uvloop.run(_open_loop(server.url, headers, requests, rate=args.rate, seconds=3))
+            uvloop.run(open_loop(server.url, headers, requests, rate=args.rate, seconds=3))
         results, elapsed = uvloop.run(  # elapsed: until the last answer, backlog included
-            _open_loop(server.url, headers, requests, rate=args.rate, seconds=args.seconds)
+            open_loop(server.url, headers, requests, rate=args.rate, seconds=args.seconds)
         )
         memory = server.memory_mb()
     finally:
         server.stop()
-    latencies = np.array([seconds for ok, seconds in results if ok]) * 1000
-    errors = sum(not ok for ok, _ in results)
     start = "a cold start" if args.cold else "a warm server"
     sockets = " (one shared socket)" if args.shared_socket and args.workers > 1 else ""
-    p50, p99 = np.percentile(latencies, [50, 99])
     per_worker = ", ".join(f"{rss:.0f}/{pss:.0f}" for rss, pss in memory.values())
     total_pss = sum(pss for _, pss in memory.values())
     print(
         f"{args.kind}, {store}, {args.partners:,} partners, "
         f"{args.workers} worker(s){sockets}, {start}, "
-        f"offered {args.rate:.0f}/s for {args.seconds:.0f} s: "
-        f"achieved {len(latencies) / elapsed:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-        f"max {latencies.max():.1f} ms, {errors} errors; "
+        f"offered {args.rate:.0f}/s for {args.seconds:.0f} s: {summary(results, elapsed)}; "
         f"RSS/PSS per worker {per_worker} MB, total PSS {total_pss:.0f} MB"
+    )
+
+
+def prepare(
+    kind: str, *, partners: int, database_url: str | None
+) -> tuple[str, list[dict[str, Any]], str]:
+    """The store's URL (seeded once; for routing its earlier leads deleted), 2,000 leads to
+    post (none for search) and a manager key's secret."""
+    VAR.mkdir(exist_ok=True)
+    url = database_url or f"sqlite:///{VAR / f'load-{partners}.db'}"
+    engine = open_seeded_store(url, count=partners, seed=0)
+    leads = []
+    if kind == "routing":
+        forget_leads(engine)
+        leads = generate_leads(engine, count=2_000, seed=0)
+    with transaction(make_sessionmaker(engine)) as session:
+        key = renew_named_key(session, name="load-bench", role=Role.MANAGER, now=datetime.now(UTC))
+    engine.dispose()
+    return url, leads, key.secret
+
+
+def summary(results: list[tuple[bool, float]], elapsed: float) -> str:
+    """Achieved rate (answers over the time to the last one), p50, p99, max and errors."""
+    latencies = np.array([seconds for ok, seconds in results if ok]) * 1000
+    errors = sum(not ok for ok, _ in results)
+    p50, p99 = np.percentile(latencies, [50, 99])
+    return (
+        f"achieved {len(latencies) / elapsed:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+        f"max {latencies.max():.1f} ms, {errors} errors"
     )
 
 
@@ -120,7 +135,7 @@ def _requests(kind: str, leads: list[dict[str, Any]]) -> itertools.cycle[tuple[s
     return itertools.cycle(("POST", "/v1/leads", lead) for lead in leads)
 
 
-async def _open_loop(
+async def open_loop(
     base_url: str,
     headers: dict[str, str],
     requests: itertools.cycle[tuple[str, str, Any]],
