@@ -54,9 +54,9 @@ def create_lead(
     limit: Annotated[int, Query(ge=1, le=200, description="Candidates kept and shown")] = 20,
 ) -> Any:
     """Store the lead and route it at once; `excluded` says why partners were left out. A
-    process routes `routing_concurrency` leads at a time. Each commits as the route returns
-    (`CommittingRoute`), after its turn: the next lead's turn need not wait for PostgreSQL to
-    flush the commit to disk."""
+    process ranks `routing_concurrency` leads at a time; the writes come after the turn, and
+    the commit as the route returns (`CommittingRoute`): the next lead's turn need not wait for
+    the store's answers."""
     chosen = policy or settings.lead_policy
     request_key = {"lead": lead.model_dump(mode="json"), "policy": chosen, "limit": limit}
     replayed = idempotent.replay(request_key, location=_lead_location)
@@ -64,10 +64,10 @@ def create_lead(
         return replayed
     routing = service.Routing(retrieval=retrieval, settings=settings, policy=chosen, limit=limit)
     with gate:
-        row = service.create_lead(session, lead, routing=routing, actor=_actor(principal), now=now)
-        body = LeadRead.model_validate(row).model_dump(mode="json")
-        response = idempotent.respond(body, status_code=201, location=_lead_location(body))
-    return response
+        plan = service.plan_lead(session, lead, routing=routing, now=now)
+    row = service.store_lead(session, plan, actor=_actor(principal), now=now)
+    body = LeadRead.model_validate(row).model_dump(mode="json")
+    return idempotent.respond(body, status_code=201, location=_lead_location(body))
 
 
 def _lead_location(body: dict[str, Any]) -> str:

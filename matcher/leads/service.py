@@ -60,16 +60,33 @@ class Routing:
     limit: int
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What routing read and decided for a new lead, before anything is written: the account
+    check, the ranking, and either whom to offer the lead to (in turn, until one has
+    capacity) or why it is not offered at all (`finished`: its status and reason)."""
+
+    lead: LeadIn
+    routing: Routing
+    check: AccountCheck
+    ranking: LeadRanking | None
+    order: list[int]
+    finished: tuple[str, str] | None
+
+
 def create_lead(
     session: Session, lead: LeadIn, *, routing: Routing, actor: Actor, now: datetime
 ) -> Lead:
-    """Store the lead and route it at once: direct, to the account's holder, or the best.
+    """Store the lead and route it at once: direct, to the account's holder, or the best."""
+    return store_lead(
+        session, plan_lead(session, lead, routing=routing, now=now), actor=actor, now=now
+    )
 
-    Everything is read (conflict check, ranking, the offer order) before the first write, and
-    the lead is written once, as routed, so the write transaction stays short: on SQLite it
-    holds the one database-wide write lock. Its writes: the chosen partner's capacity, the
-    lead, its history, the ranking examples and the outbox event.
-    """
+
+def plan_lead(session: Session, lead: LeadIn, *, routing: Routing, now: datetime) -> Plan:
+    """Everything routing reads for a new lead (conflict check, ranking, the offer order),
+    writing nothing: the CPU part of routing, which the HTTP route runs in its process's
+    routing turn."""
     require_known_names(session, lead)
     check = accounts.check(
         session,
@@ -79,45 +96,55 @@ def create_lead(
         threshold=routing.settings.account_match_threshold,
     )
     holder = check.holder
-    direct = holder is not None and holder.kind == "direct"
+    if holder is not None and holder.kind == "direct":
+        return Plan(lead, routing, check, None, [], finished=(DIRECT, "direct_account"))
     reserved_for = holder.partner_id if holder is not None else None
-    ranking = None
-    if not direct:
-        ranking = rank_lead(
-            session,
-            lead,
-            routing.retrieval,
-            now=now,
-            limit=routing.limit,
-            reserved_for=reserved_for,
+    ranking = rank_lead(
+        session, lead, routing.retrieval, now=now, limit=routing.limit, reserved_for=reserved_for
+    )
+    if reserved_for is not None and not ranking.candidates:
+        finished = (UNASSIGNED, "reserved_partner_ineligible")
+    elif _nobody_in_range(ranking):
+        finished = (UNASSIGNED, "no_partner_in_range")
+    else:
+        order = _offer_order(
+            session, ranking.candidates, policy=routing.policy, settings=routing.settings, now=now
         )
+        return Plan(lead, routing, check, ranking, order, finished=None)
+    return Plan(lead, routing, check, ranking, [], finished=finished)
+
+
+def store_lead(session: Session, plan: Plan, *, actor: Actor, now: datetime) -> Lead:
+    """Write the planned lead, offered to the first partner of the order with capacity left.
+
+    The lead is written once, as routed, so the write transaction stays short: on SQLite it
+    holds the one database-wide write lock. Its writes: the chosen partner's capacity, the
+    lead, its history, the ranking examples and the outbox event.
+    """
+    lead, ranking = plan.lead, plan.ranking
     row = Lead(
         title=lead.title,
         customer_name=lead.customer.name,
         customer_domain=lead.customer.domain,
         request=lead.model_dump(mode="json"),
-        policy=routing.policy,
+        policy=plan.routing.policy,
         status=UNASSIGNED,
-        account_id=_account_id(check),
+        account_id=_account_id(plan.check),
         offers=0,
-        ranking=_snapshot(ranking, holder=holder),
+        ranking=_snapshot(ranking, holder=plan.check.holder),
         created_at=now,
         updated_at=now,
     )
     offered_to = None
-    if direct:
-        _set_finished(row, status=DIRECT, reason="direct_account", now=now)
-    elif reserved_for is not None and ranking is not None and not ranking.candidates:
-        _set_finished(row, status=UNASSIGNED, reason="reserved_partner_ineligible", now=now)
-    elif ranking is not None and _nobody_in_range(ranking):
-        _set_finished(row, status=UNASSIGNED, reason="no_partner_in_range", now=now)
+    if plan.finished is not None:
+        status, reason = plan.finished
+        _set_finished(row, status=status, reason=reason, now=now)
     else:
-        order = _offer_order(session, row, settings=routing.settings, now=now, had=set())
-        offered_to = _take_capacity_of_first(session, row, order)
+        offered_to = _take_capacity_of_first(session, row, plan.order)
         if offered_to is None:
             _set_finished(row, status=UNASSIGNED, reason="no_eligible_partner", now=now)
         else:
-            _set_offered(row, partner_id=offered_to, settings=routing.settings, now=now)
+            _set_offered(row, partner_id=offered_to, settings=plan.routing.settings, now=now)
     repository.insert_lead(session, row)
     steps = [_Step("created", actor)]
     if lead.max_km_beyond_radius is not None:
@@ -234,7 +261,8 @@ def offer_next(session: Session, lead: Lead, *, settings: Settings, now: datetim
         _finish(session, lead, status=UNASSIGNED, reason="max_offers_reached", now=now)
         return
     had = repository.partners_offered(session, lead.id)
-    order = _offer_order(session, lead, settings=settings, now=now, had=had)
+    remaining = [c for c in _candidates(lead) if c.partner_id not in had]
+    order = _offer_order(session, remaining, policy=lead.policy, settings=settings, now=now)
     partner_id = _take_capacity_of_first(session, lead, order)
     if partner_id is None:
         _finish(session, lead, status=UNASSIGNED, reason="no_eligible_partner", now=now)
@@ -243,19 +271,23 @@ def offer_next(session: Session, lead: Lead, *, settings: Settings, now: datetim
 
 
 def _offer_order(
-    session: Session, lead: Lead, *, settings: Settings, now: datetime, had: set[int]
+    session: Session,
+    candidates: list[RankedCandidate],
+    *,
+    policy: str,
+    settings: Settings,
+    now: datetime,
 ) -> list[int]:
-    """The lead's candidates that have not had it, in the order its policy tries them."""
-    remaining = [c for c in _candidates(lead) if c.partner_id not in had]
+    """Candidates' partner ids in the order the policy tries them."""
     recent = (
         repository.recent_offers(
-            session, [c.partner_id for c in remaining], since=now - BALANCE_WINDOW
+            session, [c.partner_id for c in candidates], since=now - BALANCE_WINDOW
         )
-        if lead.policy == "balanced"
+        if policy == "balanced"
         else {}
     )
     return offer_order(
-        remaining, policy=lead.policy, margin=settings.lead_balance_margin, recent_offers=recent
+        candidates, policy=policy, margin=settings.lead_balance_margin, recent_offers=recent
     )
 
 
