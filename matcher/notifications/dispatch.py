@@ -38,6 +38,5 @@ def dispatch(
             for target in recipients[event.id]
         ]
         repository.add_deliveries(session, rows, now=now)
-        for event in events:
-            event.dispatched_at = now
+        repository.mark_dispatched(session, [event.id for event in events], now=now)
     return len(events)

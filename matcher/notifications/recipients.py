@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.settings import Settings
-from matcher.notifications.models import EMAIL, WEBHOOK, NotificationEvent, WebhookSubscription
+from matcher.notifications.models import EMAIL, WEBHOOK, WebhookSubscription
+from matcher.notifications.repository import Undispatched
 
 # The partner contact role each kind goes to (admin contacts stand in when none is named).
 PARTNER_ROLE = {
@@ -35,7 +36,7 @@ class Target:
 
 
 def targets_of(
-    events: Sequence[NotificationEvent],
+    events: Sequence[Undispatched],
     *,
     contacts: dict[int, list[dict[str, str]]],
     subscriptions: Sequence[WebhookSubscription],
@@ -50,7 +51,7 @@ def targets_of(
 
 
 def _targets(
-    event: NotificationEvent,
+    event: Undispatched,
     *,
     contacts: dict[int, list[dict[str, str]]],
     subscriptions: Sequence[WebhookSubscription],

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import Row, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from core.database import PerDialect, table_of
@@ -21,17 +21,34 @@ from matcher.notifications.models import (
 from profiles.models import Partner
 
 
-def undispatched(session: Session, *, limit: int) -> list[NotificationEvent]:
-    """Events whose deliveries are not yet made, oldest first; rows another process holds are
-    skipped (PostgreSQL), SQLite's single writer serialises the rest."""
-    query = (
-        select(NotificationEvent)
-        .where(NotificationEvent.dispatched_at.is_(None))
-        .order_by(NotificationEvent.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return list(session.scalars(query))
+def undispatched(session: Session, *, limit: int) -> list[Undispatched]:
+    """Events whose deliveries are not yet made, oldest first, as rows of what choosing the
+    recipients needs (id, kind, partner_id); rows another process holds are skipped
+    (PostgreSQL), SQLite's single writer serialises the rest."""
+    return list(session.execute(_UNDISPATCHED, {"limit": limit}))
+
+
+def mark_dispatched(session: Session, event_ids: Collection[int], *, now: datetime) -> None:
+    """One UPDATE for the batch (the ORM wrote one per event)."""
+    if event_ids:
+        session.execute(_MARK_DISPATCHED, {"ids": list(event_ids), "now": now})
+
+
+_EVENTS = table_of(NotificationEvent)
+Undispatched = Row[int, str, int | None]
+# The delivery worker runs these a few times a second: built once.
+_UNDISPATCHED = (
+    select(_EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.partner_id)
+    .where(_EVENTS.c.dispatched_at.is_(None))
+    .order_by(_EVENTS.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_MARK_DISPATCHED = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(dispatched_at=bindparam("now"))
+)
 
 
 def add_deliveries(session: Session, rows: list[dict[str, object]], *, now: datetime) -> None:
