@@ -21,9 +21,19 @@ def offer_order(
     ties, so the choice is deterministic), then the rest in rank order.
     """
     ids = [candidate.partner_id for candidate in candidates]
-    if policy == "best" or not candidates:
+    if policy == "best":
         return ids
-    cutoff = candidates[0].score - margin
-    close = sum(1 for candidate in candidates if candidate.score >= cutoff)  # a prefix
+    close = len(contenders(candidates, margin=margin))
     preferred = sorted(range(close), key=lambda rank: (recent_offers.get(ids[rank], 0), rank))
     return [ids[rank] for rank in preferred] + ids[close:]
+
+
+def contenders(
+    candidates: Sequence[RankedCandidate], *, margin: float
+) -> Sequence[RankedCandidate]:
+    """The candidates `balanced` chooses among: those scoring within `margin` of the best (a
+    prefix of the rank order)."""
+    if not candidates:
+        return []
+    cutoff = candidates[0].score - margin
+    return candidates[: sum(1 for candidate in candidates if candidate.score >= cutoff)]

@@ -23,7 +23,7 @@ from matcher.accounts.schemas import AccountCheck, Holder
 from matcher.leads import repository
 from matcher.leads.models import ACCEPTED, DIRECT, OFFERED, UNASSIGNED, Lead, LeadEvent
 from matcher.leads.payload import LeadIn
-from matcher.leads.policy import offer_order
+from matcher.leads.policy import contenders, offer_order
 from matcher.leads.ranking import (
     LeadRanking,
     Retrieval,
@@ -278,14 +278,13 @@ def _offer_order(
     settings: Settings,
     now: datetime,
 ) -> list[int]:
-    """Candidates' partner ids in the order the policy tries them."""
-    recent = (
-        repository.recent_offers(
-            session, [c.partner_id for c in candidates], since=now - BALANCE_WINDOW
-        )
-        if policy == "balanced"
-        else {}
-    )
+    """Candidates' partner ids in the order the policy tries them. `balanced` reads the
+    recent offers of the contenders, unless there is only one (most leads: a query saved)."""
+    recent: dict[int, int] = {}
+    close = contenders(candidates, margin=settings.lead_balance_margin)
+    if policy == "balanced" and len(close) > 1:
+        ids = [c.partner_id for c in close]
+        recent = repository.recent_offers(session, ids, since=now - BALANCE_WINDOW)
     return offer_order(
         candidates, policy=policy, margin=settings.lead_balance_margin, recent_offers=recent
     )
