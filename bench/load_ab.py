@@ -26,6 +26,7 @@ import uvloop
 
 from bench.load_bench import VAR, open_loop, prepare, summary
 from bench.routing_bench import backend
+from bench.routing_state import analyze_leads
 from bench.server import Server
 
 
@@ -61,6 +62,7 @@ def main() -> None:
     try:
         urls = {name: server.start().url for name, server in servers.items()}
         uvloop.run(_side_by_side(urls, headers, requests, rate=args.rate, seconds=3))  # warm-up
+        analyze_leads(url)
         for round_ in range(1, args.rounds + 1):
             runs = uvloop.run(
                 _side_by_side(urls, headers, requests, rate=args.rate, seconds=args.seconds)

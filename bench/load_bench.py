@@ -34,7 +34,7 @@ import numpy as np
 import uvloop
 
 from bench.preview_bench import generate_leads
-from bench.routing_state import forget_leads
+from bench.routing_state import analyze_leads, forget_leads
 from bench.server import Server
 from bench.store_seed import open_seeded_store
 from core.access.models import Role
@@ -82,6 +82,8 @@ def main() -> None:
         requests = _requests(args.kind, leads)
         if not args.cold:
             uvloop.run(open_loop(server.url, headers, requests, rate=args.rate, seconds=3))
+            if args.kind == "routing":
+                analyze_leads(url)
         results, elapsed = uvloop.run(  # elapsed: until the last answer, backlog included
             open_loop(server.url, headers, requests, rate=args.rate, seconds=args.seconds)
         )

@@ -26,7 +26,7 @@ import httpx
 
 from bench.preview_bench import VAR, generate_leads
 from bench.routing_bench import WARM_UP, backend
-from bench.routing_state import forget_leads
+from bench.routing_state import analyze_leads, forget_leads
 from bench.server import Server, cpu_seconds, postgres_processes
 from bench.store_seed import open_seeded_store
 from core.access.models import Role
@@ -65,6 +65,7 @@ def main() -> None:
         clients = {name: _client(server.start(), key.secret) for name, server in servers.items()}
         for client in clients.values():
             _post(client, [next(leads) for _ in range(WARM_UP)])
+        analyze_leads(url)
         for round_ in range(args.rounds):
             for name in sorted(servers, reverse=round_ % 2 == 1):
                 batch = [next(leads) for _ in range(args.batch)]

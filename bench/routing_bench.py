@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from bench.preview_bench import VAR, generate_leads, report, serving
-from bench.routing_state import forget_leads
+from bench.routing_state import analyze_leads, forget_leads
 from bench.server import cpu_seconds, postgres_processes
 from bench.store_seed import open_seeded_store
 from core.access.models import Role
@@ -65,6 +65,7 @@ def main() -> None:
 
     with serving(settings) as server:
         _load(server.url, warm_up, secret=key.secret, concurrency=1, keys="warm-up")
+        analyze_leads(settings.database_url)
         serving_cpu = cpu_seconds(server.processes())
         database_cpu = cpu_seconds(postgres_processes())  # ended processes drop out
         started = time.perf_counter()
