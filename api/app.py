@@ -99,6 +99,7 @@ def create_app(
         max_bytes=settings.max_body_bytes,
         max_import_bytes=settings.max_import_bytes,
         timeout_seconds=settings.body_timeout_seconds,
+        idle_seconds=settings.body_idle_seconds,
     )
     if settings.rate_limit != "off":
         proxies = frozenset(filter(None, (p.strip() for p in settings.trusted_proxies.split(","))))

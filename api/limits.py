@@ -22,17 +22,25 @@ _IMPORT_PATH = "/v1/partners/import"
 class BodyLimitMiddleware:
     """413 (in the error envelope) for bodies over `max_bytes` (`max_import_bytes` for the
     import), judged by Content-Length before reading and by counting while reading; 408 once
-    the request has waited `timeout_seconds` in all for its body to arrive. Time the service
-    spends on what already arrived does not count: an import processed batch by batch as it
-    is read may take minutes; a client trickling a body cannot hold the request longer."""
+    the request has waited `idle_seconds` for the next part of its body (a client that
+    announced a body and sends nothing), or `timeout_seconds` in all (a client trickling
+    one). Time the service spends on what already arrived does not count: an import processed
+    batch by batch as it is read may take minutes."""
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, max_import_bytes: int, timeout_seconds: float
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        max_import_bytes: int,
+        timeout_seconds: float,
+        idle_seconds: float,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_import_bytes = max_import_bytes
         self.timeout_seconds = timeout_seconds
+        self.idle_seconds = idle_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
@@ -54,7 +62,8 @@ class BodyLimitMiddleware:
             nonlocal received, waited
             started = time.monotonic()
             try:
-                message = await asyncio.wait_for(receive(), self.timeout_seconds - waited)
+                allowed = min(self.idle_seconds, self.timeout_seconds - waited)
+                message = await asyncio.wait_for(receive(), allowed)
             except TimeoutError:
                 raise HTTPException(408, "the request body did not arrive in time") from None
             waited += time.monotonic() - started

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)  # one JSON document
     max_import_bytes: int = Field(default=104_857_600, ge=1024)  # an NDJSON import
     body_timeout_seconds: float = Field(default=30, gt=0, le=3600)  # to receive a whole body
+    body_idle_seconds: float = Field(default=4, gt=0, le=3600)  # for its next part to arrive
     rate_limit: Annotated[int, Field(ge=1)] | Literal["off"] = 50  # requests/s per client
     trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed
     # km beyond an office's service_radius_km a partner may still be offered a lead (0: the
