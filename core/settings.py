@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     notify_retry_hours: float = Field(default=24, gt=0, le=24 * 30)  # then a dead letter
     webhook_timeout_seconds: float = Field(default=10, gt=0, le=300)
     notify_in_serve: bool = True  # run the delivery worker inside `serve`
-    # Leads one process routes at once (the others wait their turn); see `api.app`.
+    # Leads one process ranks at once (the others wait their turn); see `api.app`.
     routing_concurrency: int = Field(default=1, ge=1, le=1000)
 
     @property

@@ -1,8 +1,7 @@
-"""Where a request finds a lead's candidates, and its turn to route one, as dependencies."""
+"""Where a request finds a lead's candidates, with its process's ranking turn, as a dependency."""
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,17 +11,13 @@ from indexing.endpoints import IndexDep
 from matcher.leads.ranking import Retrieval
 
 
-async def get_retrieval(index: IndexDep, geocoder: GeocoderDep, settings: SettingsDep) -> Retrieval:
-    """This process's index and geocoder, and the configured territory tolerance."""
-    return Retrieval(index, geocoder, settings.lead_radius_tolerance_km)
+async def get_retrieval(
+    request: Request, index: IndexDep, geocoder: GeocoderDep, settings: SettingsDep
+) -> Retrieval:
+    """This process's index and geocoder, the configured territory tolerance, and the turn
+    that lets `Settings.routing_concurrency` rankings run at once."""
+    turn = request.app.state.routing_gate
+    return Retrieval(index, geocoder, settings.lead_radius_tolerance_km, turn)
 
 
 RetrievalDep = Annotated[Retrieval, Depends(get_retrieval)]
-
-
-async def get_routing_gate(request: Request) -> threading.BoundedSemaphore:
-    """Held while a lead is routed: `Settings.routing_concurrency` leads at a time."""
-    return request.app.state.routing_gate  # type: ignore[no-any-return]
-
-
-RoutingGateDep = Annotated[threading.BoundedSemaphore, Depends(get_routing_gate)]

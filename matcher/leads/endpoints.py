@@ -15,7 +15,7 @@ from core.access.deps import CurrentPrincipal, Principal, Role, allow, require_o
 from core.deps import CommittingRoute, IdCursor, NowDep, SessionDep, SettingsDep
 from core.errors import NotFound
 from matcher.leads import idempotency, ranking, service
-from matcher.leads.deps import RetrievalDep, RoutingGateDep
+from matcher.leads.deps import RetrievalDep
 from matcher.leads.models import Lead
 from matcher.leads.payload import LeadIn, LeadPreview
 from matcher.leads.schemas import (
@@ -45,7 +45,6 @@ def create_lead(
     lead: LeadIn,
     session: SessionDep,
     retrieval: RetrievalDep,
-    gate: RoutingGateDep,
     now: NowDep,
     settings: SettingsDep,
     principal: CurrentPrincipal,
@@ -54,17 +53,16 @@ def create_lead(
     limit: Annotated[int, Query(ge=1, le=200, description="Candidates kept and shown")] = 20,
 ) -> Any:
     """Store the lead and route it at once; `excluded` says why partners were left out. A
-    process ranks `routing_concurrency` leads at a time; the writes come after the turn, and
-    the commit as the route returns (`CommittingRoute`): the next lead's turn need not wait for
-    the store's answers."""
+    process searches and scores for `routing_concurrency` leads at a time (`Retrieval.turn`);
+    the store's reads and writes, and the commit as the route returns (`CommittingRoute`),
+    happen outside that turn, so the next lead's turn need not wait for the store's answers."""
     chosen = policy or settings.lead_policy
     request_key = {"lead": lead.model_dump(mode="json"), "policy": chosen, "limit": limit}
     replayed = idempotent.replay(request_key, location=_lead_location)
     if replayed is not None:
         return replayed
     routing = service.Routing(retrieval=retrieval, settings=settings, policy=chosen, limit=limit)
-    with gate:
-        plan = service.plan_lead(session, lead, routing=routing, now=now)
+    plan = service.plan_lead(session, lead, routing=routing, now=now)
     row = service.store_lead(session, plan, actor=_actor(principal), now=now)
     body = LeadRead.model_validate(row).model_dump(mode="json")
     return idempotent.respond(body, status_code=201, location=_lead_location(body))
