@@ -91,8 +91,8 @@ def create_app(
     app.state.clock = clock
     # Ranking a lead is CPU work under this process's one GIL: rankings side by side only slow
     # each other and the one holding the store's write lock. 2 workers, SQLite, 150 leads/s:
-    # p99 87 ms one at a time, 172 ms two at a time, 1.9 s unlimited. Held by
-    # `matcher.leads.ranking.Retrieval.turn`, around the CPU of a ranking only.
+    # p99 87 ms one at a time, 172 ms two at a time, 1.9 s unlimited. What it covers:
+    # matcher.leads.turn.
     app.state.routing_gate = threading.BoundedSemaphore(settings.routing_concurrency)
     install_error_handlers(app)
     app.add_middleware(

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from core.deps import GeocoderDep, SettingsDep
 from indexing.endpoints import IndexDep
 from matcher.leads.ranking import Retrieval
+from matcher.leads.turn import RankingTurn
 
 
 async def get_retrieval(
@@ -16,7 +17,7 @@ async def get_retrieval(
 ) -> Retrieval:
     """This process's index and geocoder, the configured territory tolerance, and the turn
     that lets `Settings.routing_concurrency` rankings run at once."""
-    turn = request.app.state.routing_gate
+    turn = RankingTurn(request.app.state.routing_gate, whole_plan=settings.in_process)
     return Retrieval(index, geocoder, settings.lead_radius_tolerance_km, turn)
 
 

@@ -53,16 +53,17 @@ def create_lead(
     limit: Annotated[int, Query(ge=1, le=200, description="Candidates kept and shown")] = 20,
 ) -> Any:
     """Store the lead and route it at once; `excluded` says why partners were left out. A
-    process searches and scores for `routing_concurrency` leads at a time (`Retrieval.turn`);
-    the store's reads and writes, and the commit as the route returns (`CommittingRoute`),
-    happen outside that turn, so the next lead's turn need not wait for the store's answers."""
+    process ranks `routing_concurrency` leads at a time (`matcher.leads.turn`); the writes,
+    and the commit as the route returns (`CommittingRoute`), come after the turn, so the next
+    lead's turn need not wait for the store's answers."""
     chosen = policy or settings.lead_policy
     request_key = {"lead": lead.model_dump(mode="json"), "policy": chosen, "limit": limit}
     replayed = idempotent.replay(request_key, location=_lead_location)
     if replayed is not None:
         return replayed
     routing = service.Routing(retrieval=retrieval, settings=settings, policy=chosen, limit=limit)
-    plan = service.plan_lead(session, lead, routing=routing, now=now)
+    with retrieval.turn.plan():
+        plan = service.plan_lead(session, lead, routing=routing, now=now)
     row = service.store_lead(session, plan, actor=_actor(principal), now=now)
     body = LeadRead.model_validate(row).model_dump(mode="json")
     return idempotent.respond(body, status_code=201, location=_lead_location(body))

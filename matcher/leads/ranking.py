@@ -6,8 +6,7 @@ partner) are applied there and nowhere else."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -18,6 +17,7 @@ from core.errors import InvalidInput
 from indexing.protocol import Candidates, LeadQuery, PartnerIndex
 from matcher.leads import repository
 from matcher.leads.payload import LeadIn, LeadPreview
+from matcher.leads.turn import NO_TURN, RankingTurn
 from profiles.geocoding import geocode_place
 from profiles.known_names import require_known
 from scoring.features import CandidateContext, PerformanceHistory
@@ -81,13 +81,12 @@ def locate(lead: LeadIn, *, geocoder: Geocoder) -> tuple[float, float]:
 class Retrieval:
     """Where a lead's candidates come from: the index, the geocoder placing the lead, the
     territory tolerance (km beyond a partner's service radius, unless the lead widens it), and
-    the process's ranking turn: held while the index is searched and while the candidates are
-    scored, the CPU of a ranking, but not while the store answers in between (see `_rank`)."""
+    the process's turn to rank."""
 
     index: PartnerIndex
     geocoder: Geocoder
     tolerance_km: float
-    turn: AbstractContextManager[object] = field(default_factory=nullcontext)
+    turn: RankingTurn = NO_TURN
 
 
 class LeadRanking(LeadPreview):
@@ -151,20 +150,16 @@ def standing_of(
 def _rank(
     session: Session, lead: LeadIn, retrieval: Retrieval, *, now: datetime
 ) -> tuple[LeadQuery, Ranking]:
-    """The lead's candidates with their context, ranked by the active model.
-
-    The turn is let go while the store reads the candidates' context: held across it, the
-    turn waited for PostgreSQL's answers and for the GIL after each, 6.2 of the 12.2 ms it was
-    held per lead (3.4 ms of CPU) at 150 leads/s with 2 workers, so a worker ranked at most
-    about 80 leads/s and queued behind its turn (2026-11-27 03:50)."""
+    """The lead's candidates with their context, ranked by the active model; a networked
+    store reads the context outside the process's turn (see `matcher.leads.turn`)."""
     query = lead_query(
         lead, geocoder=retrieval.geocoder, now=now, tolerance_km=retrieval.tolerance_km
     )
-    with retrieval.turn:
+    with retrieval.turn.cpu():
         candidates = retrieval.index.candidates(query)
     context = candidate_context(session, candidates)
     ranker = active_ranker(session)
-    with retrieval.turn:
+    with retrieval.turn.cpu():
         return query, rank(query, candidates=candidates, context=context, ranker=ranker)
 
 

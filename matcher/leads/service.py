@@ -85,8 +85,8 @@ def create_lead(
 
 def plan_lead(session: Session, lead: LeadIn, *, routing: Routing, now: datetime) -> Plan:
     """Everything routing reads for a new lead (conflict check, ranking, the offer order),
-    writing nothing. The ranking's CPU runs in the process's turn (`Retrieval.turn`), the
-    store's reads outside it."""
+    writing nothing: what the HTTP route runs in its process's turn to rank (all of it, or
+    only the ranking's CPU when the store is networked: `matcher.leads.turn`)."""
     require_known_names(session, lead)
     check = accounts.check(
         session,
