@@ -8,12 +8,12 @@ on where the store's answers come from:
   whole planning, its reads included, as they are CPU work too. Reads outside the turn ran
   beside the ranking and slowed it: SQLite, one worker each side by side at 80 leads/s, p99
   182, 25.5, 37.4, 52.5, 168 ms against 146, 24.9, 34.7, 56.5, 101 ms with the whole planning
-  in the turn (2026-11-27 04:10).
+  in the turn (about 03:50 UTC, 2026-11-27).
 - a store over the network (PostgreSQL): only the index search and the scoring. Held across
   the reads in between, the turn waited for PostgreSQL's answers and for the GIL after each:
   6.2 of the 12.2 ms it was held per lead (3.4 ms of CPU) at 150 leads/s with 2 workers, so a
   worker ranked at most about 80 leads/s. Side by side at 75 leads/s each, p99 110-229 ms
-  against 1.0-2.4 s in five rounds (2026-11-27 03:55).
+  against 1.0-2.4 s in five rounds (about 03:40 UTC).
 """
 
 from __future__ import annotations
