@@ -29,6 +29,7 @@ from indexing import service as search_service
 from indexing.public_views import PublicViews
 from matcher.endpoints import router as matcher_router
 from matcher.leads.sweep import background_sweeper
+from matcher.leads.turn import RankingTurn
 from matcher.notifications.worker import background_notifier
 from profiles import endpoints as partner_endpoints
 from scoring import endpoints as scoring_endpoints
@@ -93,7 +94,9 @@ def create_app(
     # each other and the one holding the store's write lock. 2 workers, SQLite, 150 leads/s:
     # p99 87 ms one at a time, 172 ms two at a time, 1.9 s unlimited. What it covers:
     # matcher.leads.turn.
-    app.state.routing_gate = threading.BoundedSemaphore(settings.routing_concurrency)
+    app.state.ranking_turn = RankingTurn(
+        threading.BoundedSemaphore(settings.routing_concurrency), whole_plan=settings.in_process
+    )
     install_error_handlers(app)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -16,8 +16,8 @@ async def get_retrieval(
     request: Request, index: IndexDep, geocoder: GeocoderDep, settings: SettingsDep
 ) -> Retrieval:
     """This process's index and geocoder, the configured territory tolerance, and the turn
-    that lets `Settings.routing_concurrency` rankings run at once."""
-    turn = RankingTurn(request.app.state.routing_gate, whole_plan=settings.in_process)
+    that lets `Settings.routing_concurrency` rankings run at once (made with the app)."""
+    turn: RankingTurn = request.app.state.ranking_turn
     return Retrieval(index, geocoder, settings.lead_radius_tolerance_km, turn)
 
 

@@ -281,10 +281,11 @@ def _offer_order(
     """Candidates' partner ids in the order the policy tries them. `balanced` reads the
     recent offers of the contenders, unless there is only one (most leads: a query saved)."""
     recent: dict[int, int] = {}
-    close = contenders(candidates, margin=settings.lead_balance_margin)
-    if policy == "balanced" and len(close) > 1:
-        ids = [c.partner_id for c in close]
-        recent = repository.recent_offers(session, ids, since=now - BALANCE_WINDOW)
+    if policy == "balanced":
+        close = contenders(candidates, margin=settings.lead_balance_margin)
+        if len(close) > 1:
+            ids = [c.partner_id for c in close]
+            recent = repository.recent_offers(session, ids, since=now - BALANCE_WINDOW)
     return offer_order(
         candidates, policy=policy, margin=settings.lead_balance_margin, recent_offers=recent
     )

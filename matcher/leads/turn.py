@@ -21,6 +21,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
+_NOTHING = nullcontext()  # reusable: enters and leaves as often as asked
+
 
 @dataclass(frozen=True)
 class RankingTurn:
@@ -31,13 +33,13 @@ class RankingTurn:
 
     def plan(self) -> AbstractContextManager[object]:
         """Around a lead's whole planning: the gate when the store is in this process."""
-        return self.gate if self.whole_plan else nullcontext()
+        return self.gate if self.whole_plan else _NOTHING
 
     def cpu(self) -> AbstractContextManager[object]:
         """Around the index search, and again around the scoring: the gate when the store is
         networked (in this process, the planning's turn already holds it)."""
-        return nullcontext() if self.whole_plan else self.gate
+        return _NOTHING if self.whole_plan else self.gate
 
 
 # Outside a server (the CLI, benchmarks, tests): nothing to wait for.
-NO_TURN = RankingTurn(gate=nullcontext(), whole_plan=False)
+NO_TURN = RankingTurn(gate=_NOTHING, whole_plan=False)

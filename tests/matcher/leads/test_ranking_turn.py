@@ -20,7 +20,7 @@ def turn_held_at_context_reads(client: TestClient) -> Iterator[list[bool]]:
     """For each read of the candidates' lead counters: was the process's turn held?"""
     app: Any = client.app
     engine: Engine = app.state.engine
-    gate = app.state.routing_gate
+    gate = app.state.ranking_turn.gate
     held: list[bool] = []
 
     def observe(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
