@@ -115,9 +115,9 @@ def create_app(
     api_routers = (
         scoring_endpoints.router,  # before /v1/partners/{id}
         search_endpoints.router,  # before /v1/partners/{id}
+        matcher_router,  # before the partners' and keys' routes: leads are matched sooner
         partner_endpoints.router,
         key_endpoints.router,
-        matcher_router,
     )
     for router in api_routers:
         app.include_router(router, dependencies=[DOCUMENTED_QUERY_ONLY])

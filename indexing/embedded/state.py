@@ -33,7 +33,9 @@ class IndexState:
         )
 
     def segments(self) -> list[tuple[Segment, np.ndarray]]:
-        """Each segment with its alive mask, main first."""
+        """Each segment with its alive mask, main first; an empty delta is left out."""
+        if not len(self.delta):
+            return [(self.main, self.main_alive)]
         return [(self.main, self.main_alive), (self.delta, np.ones(len(self.delta), dtype=bool))]
 
     @property

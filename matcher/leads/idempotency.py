@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.deps import NowDep, SessionDep, SettingsDep
+from core.deps import NowDep, SessionDep
 from core.errors import Conflict, InvalidInput
+from core.settings import Settings
 from matcher.leads import repository
 from matcher.leads.repository import StoredResponse
 
@@ -127,9 +128,11 @@ class Idempotency:
 
 
 async def idempotency(
-    session: SessionDep, now: NowDep, settings: SettingsDep, key: KeyHeader = None
+    request: Request, session: SessionDep, now: NowDep, key: KeyHeader = None
 ) -> Idempotency:
-    """No I/O here, so no worker thread (see core.deps): the session is only handed on."""
+    """No I/O here, so no worker thread (see core.deps): the session is only handed on. The
+    settings come from the app's state, not as a dependency (see matcher.leads.deps)."""
+    settings: Settings = request.app.state.settings
     return Idempotency(key=key, session=session, now=now, ttl_hours=settings.idempotency_ttl_hours)
 
 
