@@ -168,3 +168,25 @@ class TestQueryParameters:
         response = client.get("/v1/partners/search", params={"skills": "a\x00b"})
         assert response.status_code == 422
         assert response.json()["error"]["details"][0]["field"].startswith("skills")
+
+
+class TestDocumentedLengths:
+    """A text's documented maxLength holds for the text as sent; what is stored is trimmed."""
+
+    def test_a_name_over_the_limit_before_trimming_is_refused(self, client: TestClient) -> None:
+        response = client.post("/v1/keys", json={"name": f" {'k' * 100} ", "role": "manager"})
+        assert response.status_code == 422
+        assert [d["field"] for d in response.json()["error"]["details"]] == ["name"]
+        _assert_documented(client.app, "POST", "/v1/keys", response)  # type: ignore[arg-type]
+        assert all(key["name"] != "k" * 100 for key in client.get("/v1/keys").json())
+
+    def test_a_name_within_the_limit_is_stored_trimmed(self, client: TestClient) -> None:
+        response = client.post("/v1/keys", json={"name": f" {'k' * 98} ", "role": "manager"})
+        assert response.status_code == 201
+        assert response.json()["name"] == "k" * 98
+
+    def test_each_text_of_a_list_is_held_to_the_items_limit(self, client: TestClient) -> None:
+        body = partner_payload(industries=[f" {'i' * 100}"])
+        response = client.post("/v1/partners", json=body)
+        assert response.status_code == 422
+        assert [d["field"] for d in response.json()["error"]["details"]] == ["industries"]
