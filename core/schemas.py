@@ -40,7 +40,9 @@ class Strict(BaseModel):
         if limit is None:
             return value
         texts = value if isinstance(value, list) else [value]
-        if any(isinstance(text, str) and len(text) > limit for text in texts):
+        # Only what trimming would let through: anything else pydantic refuses itself, naming
+        # the item of a list.
+        if any(isinstance(t, str) and len(t) > limit >= len(t.strip()) for t in texts):
             raise PydanticCustomError(
                 "string_too_long",
                 "String should have at most {max_length} characters",
