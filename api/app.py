@@ -41,7 +41,8 @@ from scoring import endpoints as scoring_endpoints
 # the switches themselves cost). A networked store holds no lock of this process's; there the
 # default is kept (with the notification round at 1 s, about 2.5% less CPU per routed lead
 # on PostgreSQL, side by side in both orders, 75 leads/s each).
-GIL_SWITCH_SECONDS = {"sqlite": 0.001, "networked": 0.005}
+SQLITE_GIL_SWITCH_SECONDS = 0.001
+NETWORKED_GIL_SWITCH_SECONDS = 0.005
 
 
 def utc_now() -> datetime:
@@ -56,8 +57,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = "sqlite" if settings.database_url.startswith("sqlite") else "networked"
-        sys.setswitchinterval(GIL_SWITCH_SECONDS[store])
+        sys.setswitchinterval(
+            SQLITE_GIL_SWITCH_SECONDS if settings.sqlite_store else NETWORKED_GIL_SWITCH_SECONDS
+        )
         limit_malloc_arenas()  # before the request threads start
         with runtime(settings, poll=True) as opened:
             assert opened.index is not None  # runtime() opens one unless told not to

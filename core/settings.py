@@ -72,14 +72,17 @@ class Settings(BaseSettings):
     routing_concurrency: int = Field(default=1, ge=1, le=1000)
 
     @property
+    def sqlite_store(self) -> bool:
+        """Whether the store is a SQLite file (opened by this process, one writer at a time)."""
+        return self.database_url.startswith("sqlite")
+
+    @property
     def in_process(self) -> bool:
         """Whether the store, the search index and the geocoder all live in this process (a
         SQLite file, the embedded index, the offline gazetteer): then nothing a search does
         waits on a network (see core.deps.in_process_or_thread)."""
         return (
-            self.database_url.startswith("sqlite")
-            and self.search_backend == "embedded"
-            and self.geocoder == "offline"
+            self.sqlite_store and self.search_backend == "embedded" and self.geocoder == "offline"
         )
 
     @property
